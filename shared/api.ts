@@ -1,0 +1,83 @@
+/**
+ * Request and response bodies of the tracker's JSON API. The tracker validates
+ * requests and serialises responses with JSON schemas built from the same shapes
+ * (tracker/schemas.ts); the add-on builds requests and reads responses with them.
+ * Times are ISO 8601 strings in UTC.
+ */
+import type { HitKind, HitLabel } from './labels';
+
+export interface CreateMessageRequest {
+  /** Recipients as the compose card saw them; shown when no subject is known yet. */
+  recipients?: string[];
+}
+
+export interface CreateMessageResponse {
+  token: string;
+  pixelUrl: string;
+  /** An `<img>` element to insert into the draft body. */
+  pixelHtml: string;
+}
+
+export interface CreateLinkRequest {
+  token: string;
+  /** Absolute http(s) URL the tracked link redirects to. */
+  url: string;
+  /** Link text; when present the response carries a ready `<a>` element. */
+  text?: string;
+}
+
+export interface CreateLinkResponse {
+  trackedUrl: string;
+  html?: string;
+}
+
+export interface Location {
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  timeZone: string | null;
+}
+
+export interface HitView {
+  id: string;
+  at: string;
+  kind: HitKind;
+  label: HitLabel;
+  /** Destination of a click; absent for opens. */
+  url?: string;
+  /** Location from the reader's address; null when unknown or hidden by a proxy. */
+  location: Location | null;
+  /** Mail proxy that fetched on the reader's behalf, which hides the reader's location. */
+  proxy: MailProxy | null;
+  /** Mail client or browser, for example "Gmail", "Apple Mail", "Chrome". */
+  client: string | null;
+  os: string | null;
+  /** "desktop", "mobile", "tablet" or null when the user agent does not tell. */
+  device: string | null;
+}
+
+export type MailProxy = 'gmail' | 'yahoo' | 'apple';
+
+export type LabelCounts = Record<HitLabel, number>;
+
+export interface MessageSummary {
+  token: string;
+  subject: string | null;
+  recipients: string[];
+  createdAt: string;
+  sentAt: string | null;
+  opens: LabelCounts;
+  clicks: LabelCounts;
+  /** First and last recipient open; null until there is one. */
+  firstOpenAt: string | null;
+  lastOpenAt: string | null;
+  /** Most recent hits, newest first, at most `hitsLimit` of them. */
+  hits: HitView[];
+  /** Hits stored for this message in all. */
+  totalHits: number;
+}
+
+export interface ApiError {
+  error: string;
+  message: string;
+}
