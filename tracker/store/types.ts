@@ -90,8 +90,8 @@ export interface Store {
   updateMessage(token: string, patch: { sentAt?: number | null; subject?: string | null }): Promise<void>;
   addSelfView(view: SelfView): Promise<void>;
   listSelfViews(token: string): Promise<SelfView[]>;
-  /** Every hit of a message, oldest first (for relabelling). */
-  listHits(token: string): Promise<HitRecord[]>;
+  /** Hits of a message at or after `sinceAt` (all when omitted), oldest first, for relabelling. */
+  listHits(token: string, sinceAt?: number): Promise<HitRecord[]>;
   /** Stores new labels and moves the per-label totals with them. */
   setLabels(token: string, changes: LabelChange[]): Promise<void>;
   /** Messages of one sender, most recent activity first. */
