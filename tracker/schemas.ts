@@ -94,3 +94,41 @@ export const summaryReply = {
     totalHits: { type: 'integer' },
   },
 } as const;
+
+export const activityQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 50 },
+    cursor: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
+  },
+} as const;
+
+export const activityReply = {
+  type: 'object',
+  required: ['items', 'next'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['token', 'subject', 'recipients', 'sentAt', 'lastActivityAt', 'recipientOpens', 'recipientClicks'],
+        properties: {
+          token: { type: 'string' },
+          subject: nullableString,
+          recipients: { type: 'array', items: { type: 'string' } },
+          sentAt: nullableString,
+          lastActivityAt: { type: 'string' },
+          recipientOpens: { type: 'integer' },
+          recipientClicks: { type: 'integer' },
+        },
+      },
+    },
+    next: nullableString,
+  },
+} as const;
+
+export const deleteMyDataReply = {
+  type: 'object',
+  required: ['deletedMessages'],
+  properties: { deletedMessages: { type: 'integer' } },
+} as const;

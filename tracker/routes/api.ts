@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {
+  ActivityResponse,
   CreateLinkRequest,
   CreateLinkResponse,
   CreateMessageRequest,
   CreateMessageResponse,
+  DeleteMyDataResponse,
   HitView,
   MessageSummary,
 } from '../../shared/api';
@@ -22,6 +24,7 @@ declare module 'fastify' {
 }
 
 const DEFAULT_SUMMARY_HITS = 50;
+const DEFAULT_ACTIVITY_PAGE = 20;
 const MAX_SUMMARY_HITS = 500;
 
 export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
@@ -99,7 +102,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** The add-on's API: create tracked messages and links, read a message's summary. */
+/** The add-on's API: tracked messages and links, summaries, the activity feed, deleting a sender's data. */
 export function apiRoutes(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('sender', null);
 
@@ -161,6 +164,43 @@ export function apiRoutes(app: FastifyInstance, context: AppContext): void {
         const data = await context.store.summary(token, request.query.hits ?? DEFAULT_SUMMARY_HITS);
         if (!data) return messageNotFound(reply, token);
         return reply.send(toSummary(data));
+      },
+    );
+
+    api.get<{ Querystring: { limit?: number; cursor?: string }; Reply: ActivityResponse }>(
+      '/api/activity',
+      { schema: { querystring: schemas.activityQuery, response: { 200: schemas.activityReply } } },
+      async (request, reply) => {
+        const { limit = DEFAULT_ACTIVITY_PAGE, cursor = null } = request.query;
+        let page;
+        try {
+          page = await context.store.activity((request.sender as Sender).email, limit, cursor);
+        } catch (error) {
+          if (error instanceof RangeError) return sendError(reply, 400, 'invalid_cursor', `${error.message}; start again without a cursor`);
+          throw error;
+        }
+        return reply.send({
+          items: page.entries.map((entry) => ({
+            token: entry.message.token,
+            subject: entry.message.subject,
+            recipients: entry.message.recipients,
+            sentAt: iso(entry.message.sentAt),
+            lastActivityAt: new Date(entry.lastActivityAt).toISOString(),
+            recipientOpens: entry.recipientOpens,
+            recipientClicks: entry.recipientClicks,
+          })),
+          next: page.next,
+        });
+      },
+    );
+
+    api.delete<{ Reply: DeleteMyDataResponse }>(
+      '/api/me/data',
+      { schema: { response: { 200: schemas.deleteMyDataReply } } },
+      async (request, reply) => {
+        const deletedMessages = await context.store.deleteOwner((request.sender as Sender).email);
+        request.log.info({ event: 'owner.deleted', deletedMessages }, 'deleted every tracked message of a sender');
+        return reply.send({ deletedMessages });
       },
     );
   });
