@@ -82,6 +82,26 @@ export interface ApiError {
   message: string;
 }
 
+export interface ActivityItem {
+  token: string;
+  subject: string | null;
+  recipients: string[];
+  sentAt: string | null;
+  lastActivityAt: string;
+  recipientOpens: number;
+  recipientClicks: number;
+}
+
+export interface ActivityResponse {
+  items: ActivityItem[];
+  /** Pass as `cursor` to read the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface DeleteMyDataResponse {
+  deletedMessages: number;
+}
+
 /** Why the link rewriter left a link as written. */
 export type LinkSkipReason =
   | 'empty' // no URL in the href
