@@ -137,6 +137,7 @@ const LINK_CASES: LinkCase[] = [
   ['empty', '<a href="">e</a>', { reason: 'empty' }],
   ['attribute without value', '<a href>e</a>', { reason: 'empty' }],
   ['backslash before host', '<a href="https:\\\\evil.example/">b</a>', { reason: 'invalid' }],
+  ['unpaired surrogate', '<a href="https://example.com/\uD800x">s</a>', { reason: 'invalid' }],
   ['ftp', '<a href="ftp://files.example.com/x">f</a>', { reason: 'scheme' }],
   ['gmail quote', '<div class="gmail_quote gmail_quote_container"><a href="https://example.com/old">o</a></div>', { reason: 'quoted' }],
   ['cite blockquote', '<blockquote type="cite"><p><a href="https://example.com/old">o</a></p></blockquote>', { reason: 'quoted' }],

@@ -6,6 +6,7 @@ import { loggerOptions } from './logger';
 import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
 import { pixelRoutes } from './routes/pixel';
+import { rewriteRoutes } from './routes/rewrite';
 import type { HitRecord, Store } from './store/types';
 
 export interface Clock {
@@ -85,6 +86,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   pixelRoutes(app, context);
   linkRoutes(app, context);
   apiRoutes(app, context);
+  app.register(rewriteRoutes, { context });
 
   app.addHook('onClose', async () => {
     await hitWriter.drain();
