@@ -190,7 +190,9 @@ const CONDITIONAL_COMMENT = /^\[if [^\]]*\]>/i;
  * which links Outlook readers can click without being counted.
  */
 function linksInConditionalComment(comment: DefaultTreeAdapterMap['commentNode'], skipped: number): LinkReport[] {
-  if (!CONDITIONAL_COMMENT.test(comment.data)) return [];
+  // Most conditional comments only open or close a table for Outlook; parsing
+  // just those that mention an href keeps this cheap.
+  if (!comment.data.toLowerCase().includes('href') || !CONDITIONAL_COMMENT.test(comment.data)) return [];
   const offset = skipped + (comment.sourceCodeLocation?.startOffset ?? 0);
   const found: LinkReport[] = [];
   const stack: Node[] = [parseFragment(comment.data)];
