@@ -17,18 +17,20 @@ import { undoRewrite } from './fixtures/rewrite/undoRewrite';
  */
 
 const EMAILS_DIR = join(__dirname, '..', '..', 'shared', 'cases', 'emails');
+const FIXTURE_EMAILS_DIR = join(__dirname, 'fixtures', 'rewrite', 'emails');
 const ARTIFACTS_DIR = join(__dirname, '..', 'test-artifacts', 'fidelity');
 const secret = 'fidelity-test-secret';
 const token = issueToken(secret);
 // Transparent 1x1 GIF89a, the same image the pixel route serves.
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-function emailsDir(): string {
-  // The worktree sits beside the shared folder; a clone in CI has it one level up too.
-  return process.env.EMAIL_CASES_DIR ?? EMAILS_DIR;
-}
-
-const emails = readdirSync(emailsDir()).filter((name) => name.endsWith('.html')).sort();
+// The project's sample emails (in the shared folder beside the repository) and this test's harder ones.
+const emails = [EMAILS_DIR, FIXTURE_EMAILS_DIR].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.html'))
+    .sort()
+    .map((name) => ({ name, path: join(dir, name) })),
+);
 const pages = new Map<string, string>();
 let server: Server;
 let base: string;
@@ -99,8 +101,8 @@ async function render(path: string): Promise<{ png: Buffer; pixelLoaded: boolean
   return { png, pixelLoaded, blocked };
 }
 
-describe.each(emails)('%s', (name) => {
-  const input = readFileSync(join(emailsDir(), name), 'utf8');
+describe.each(emails)('$name', ({ name, path }) => {
+  const input = readFileSync(path, 'utf8');
 
   test('text differs only by pixel and hrefs', () => {
     const options = { base: 'https://t.example.com/', token, secret };
