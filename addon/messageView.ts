@@ -1,7 +1,7 @@
 import { findPixelTokens } from '../shared/urls';
 import { buildMessageErrorCard, buildNoPixelCard, buildSummaryCard } from './cards/message';
 import { describeFailure } from './cards/text';
-import type { TrackerClient } from './trackerClient';
+import { errorMessage, type TrackerClient } from './trackerClient';
 
 export interface MessageViewDeps {
   baseUrl: string;
@@ -20,7 +20,7 @@ export function showMessageSummary(deps: MessageViewDeps): GoogleAppsScript.Card
   try {
     body = deps.readBody();
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     return buildMessageErrorCard('Cannot read this email', `Gmail did not let the add-on read this email (${detail}). Reopen the email and try again.`);
   }
 

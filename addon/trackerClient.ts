@@ -113,8 +113,15 @@ function apiErrorMessage(body: unknown, status: number): string {
   return typeof message === 'string' && message ? message : `HTTP ${status} without an error message`;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The message of a thrown value. Apps Script services throw objects with a message
+ * that need not be instances of this script's Error, so no instanceof test is used.
+ */
+export function errorMessage(error: unknown): string {
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
