@@ -27,7 +27,7 @@ export function showMessageSummary(deps: MessageViewDeps): GoogleAppsScript.Card
   // The add-on inserts its pixel at the start of the body, so the first pixel is this
   // email's own; later ones come from quoted earlier emails.
   // NOTE: an email tracked twice (after the compose panel was reopened) carries two
-  // pixels, and only the activity of the one inserted last is shown.
+  // pixels. Only the activity of the one inserted last is shown.
   const tokens = findPixelTokens(body, deps.baseUrl);
   if (tokens.length === 0) return buildNoPixelCard();
 

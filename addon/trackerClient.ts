@@ -9,9 +9,9 @@ import type {
 
 /*
  * Calls to the tracker's JSON API. Every call carries the sender's Google identity
- * token, which is how the tracker knows who the sender is; the add-on holds no
- * other secret. Failures come back as values, so each card can say what the sender
- * can do about them.
+ * token, from which the tracker takes the sender's email address. The add-on holds
+ * no other secret. Failures are returned as values, so each card can tell the
+ * sender what to do about them.
  */
 
 export type ApiFailure =
@@ -44,7 +44,7 @@ export interface TrackerClient {
   getSummary(token: string): ApiResult<MessageSummary>;
 }
 
-/** The real services: UrlFetchApp and ScriptApp. */
+/** Wraps the real services, UrlFetchApp and ScriptApp. */
 export function appsScriptHttp(): HttpDeps {
   return {
     fetch: (url, params) => UrlFetchApp.fetch(url, params),
@@ -114,8 +114,8 @@ function apiErrorMessage(body: unknown, status: number): string {
 }
 
 /**
- * The message of a thrown value. Apps Script services throw objects with a message
- * that need not be instances of this script's Error, so no instanceof test is used.
+ * Returns the message of a thrown value. Apps Script services throw objects that need
+ * not be instances of this script's Error, so the message is read without instanceof.
  */
 export function errorMessage(error: unknown): string {
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {

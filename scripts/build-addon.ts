@@ -118,7 +118,7 @@ export function buildManifest(options: AddonBuildOptions): AddonManifest {
   return manifest;
 }
 
-/** The global functions Apps Script can find, each calling the handler of the same name in the bundle. */
+/** Writes the global functions Apps Script can find, each calling the handler of the same name in the bundle. */
 export function globalStubs(names: readonly string[]): string {
   return names
     .map((name) => {

@@ -44,8 +44,8 @@ describe('built add-on in a bare context', () => {
   });
 
   test('setFunctionName only takes names from the table', () => {
-    // The only setFunctionName call receives a variable; every action name the code
-    // passes to it is a HANDLER_NAMES entry, which must then be a global function.
+    // The only setFunctionName call receives a variable. Every action name passed to
+    // it comes from HANDLER_NAMES, so each entry used must be a global function.
     const { source } = readBuiltAddon(distDir);
     const calls = [...source.matchAll(/setFunctionName\(([^)]*)\)/g)].map((match) => match[1].trim());
     expect(calls).toEqual(['functionName']);

@@ -1,12 +1,11 @@
 /// <reference types="google-apps-script" />
 /*
  * A CardService that records each card as a plain JSON tree, so tests assert what
- * the sender would read. Only the builders and methods the add-on uses exist; each
- * class implements the @types/google-apps-script interface for those methods.
- * It enforces documented limits instead of silently accepting what Apps Script
- * would drop or reject: at most 100 widgets per card, setUpdateType on every
- * draft body update, action function names that are global functions of the
- * loaded bundle, and string-valued action parameters.
+ * the sender would read. Only the builders and methods the add-on uses exist, and
+ * each class implements the @types/google-apps-script interface for those methods.
+ * It throws where Apps Script would drop or reject something: more than 100 widgets
+ * on a card, a draft body update without setUpdateType, an action function name
+ * that is not a global function of the loaded bundle, a parameter that is not a string.
  */
 type CS = typeof GoogleAppsScript.Card_Service;
 
@@ -65,15 +64,15 @@ interface Recorded<T> {
   toJson(): T;
 }
 
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new CardServiceError(`${what} is not set`);
+function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new CardServiceError(`${field} is not set`);
   return value;
 }
 
 /** Unwraps a value the add-on passed in, which must be one of this fake's objects. */
-function recorded<T>(value: unknown, what: string): Recorded<T> {
+function recorded<T>(value: unknown, description: string): Recorded<T> {
   if (typeof value !== 'object' || value === null || typeof (value as Recorded<T>).toJson !== 'function') {
-    throw new CardServiceError(`${what} is not an object made by this CardService`);
+    throw new CardServiceError(`${description} is not an object made by this CardService`);
   }
   return value as Recorded<T>;
 }
@@ -347,9 +346,8 @@ export type FakeCardServiceApi = Pick<
 >;
 
 /**
- * Creates the fake. The builders implement only the methods the add-on calls, so
- * each is handed out as its full Apps Script type; calling any other method fails
- * with a TypeError that names it.
+ * Creates the fake. The builders implement only the methods the add-on calls but are
+ * handed out as their full Apps Script types. Calling any other method throws a TypeError.
  */
 export function createCardService(isGlobalFunction: (name: string) => boolean): FakeCardServiceApi {
   return {
@@ -391,5 +389,7 @@ export function responseJson(result: unknown): ResponseJson {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? `an object (${Object.keys(value as object).join(', ')})` : typeof value;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${Object.keys(value).join(', ')})`;
+  return typeof value;
 }

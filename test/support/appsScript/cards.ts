@@ -10,7 +10,7 @@ export function widgets(card: CardJson): WidgetJson[] {
   return card.sections.flatMap((section) => section.widgets);
 }
 
-/** Every piece of text on the card, in order, with HTML tags removed. */
+/** Collects every piece of text on the card, in order, with HTML tags removed. */
 export function visibleText(card: CardJson): string[] {
   const texts: string[] = [];
   if (card.header) texts.push(card.header.title, ...(card.header.subtitle ? [card.header.subtitle] : []));
@@ -74,7 +74,7 @@ export function commonEvent(context: EventContext, parameters: Record<string, st
   };
 }
 
-/** The event Gmail sends when the sender clicks a button whose action is `action`. */
+/** Builds the event Gmail sends when the sender clicks a button whose action is `action`. */
 export function clickEvent(action: ActionJson, context: EventContext, inputs: Record<string, string> = {}): AddonEvent {
   return commonEvent(context, action.parameters, inputs);
 }

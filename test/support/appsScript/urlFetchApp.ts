@@ -7,7 +7,7 @@ import type { Implements } from './cardService';
  * A UrlFetchApp that makes real, blocking HTTP requests, as Apps Script's does:
  * each request runs in a child Node process (fetchHelper.js) and the caller waits
  * for it with spawnSync. A server under test must therefore run in another
- * process, or it could never answer. Only URLs under a prefix of the built
+ * process, because a server in this process could not respond while it waits. Only URLs under a prefix of the built
  * manifest's urlFetchWhitelist are fetched; others throw, as in a published add-on.
  */
 
@@ -62,7 +62,9 @@ export class FakeUrlFetchApp implements Implements<GoogleAppsScript.URL_Fetch.Ur
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name] = String(value);
     if (options.contentType) headers['Content-Type'] = options.contentType;
-    const body = typeof options.payload === 'string' ? options.payload : options.payload === undefined ? null : JSON.stringify(options.payload);
+    let body: string | null = null;
+    if (typeof options.payload === 'string') body = options.payload;
+    else if (options.payload !== undefined) body = JSON.stringify(options.payload);
 
     let target = url;
     for (let redirects = 0; ; redirects++) {
