@@ -28,7 +28,7 @@ export interface DraftContext {
   token: string | null;
 }
 
-/** The card state of a draft: its token comes from the parameters or, after tracking, from the store. */
+/** Builds the card state of a draft, taking its token from the parameters or, after tracking, from the store. */
 export function composeState(draft: DraftContext, deps: Pick<ComposeDeps, 'draftTokens'>): ComposeCardState {
   return { draftKey: draft.draftKey, recipients: draft.recipients, token: knownToken(draft, deps.draftTokens) };
 }
@@ -56,8 +56,8 @@ export function trackEmail(draft: DraftContext, deps: ComposeDeps): ComposeResul
   }
   deps.draftTokens.put(draft.draftKey, created.token);
 
-  // IMMUTABLE_HTML keeps the sender from deleting or editing the pixel by accident;
-  // the start of the body keeps it clear of Gmail's clipping of long messages.
+  // IMMUTABLE_HTML keeps the sender from deleting or editing the pixel by accident.
+  // At the start of the body the pixel survives Gmail clipping long messages.
   const update = CardService.newUpdateDraftBodyAction()
     .addUpdateContent(created.pixelHtml, CardService.ContentType.IMMUTABLE_HTML)
     .setUpdateType(CardService.UpdateDraftBodyType.INSERT_AT_START);

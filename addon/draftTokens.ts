@@ -13,8 +13,8 @@ export interface DraftTokenStore {
 }
 
 /**
- * The user's CacheService cache. NOTE: entries expire after 6 hours, so a draft
- * left open longer shows as untracked and its next tracked link asks to track again.
+ * Stores draft tokens in the user's CacheService cache. NOTE: entries expire after
+ * 6 hours, so a draft left open longer shows as untracked and cannot get tracked links.
  */
 export function userCacheDraftTokens(): DraftTokenStore {
   const cache = CacheService.getUserCache();

@@ -64,11 +64,11 @@ function composeDeps(): ComposeDeps {
   return { baseUrl, client: createTrackerClient(baseUrl, appsScriptHttp()), draftTokens: userCacheDraftTokens() };
 }
 
-/** The draft as the compose card's action parameters describe it. */
+/** Reads the draft from the compose card's action parameters. */
 function draftFromParameters(e: AddonEvent): DraftContext {
   return {
-    // A card drawn by an older version of the add-on has no draft key; a fresh one
-    // keeps such a card working, without a memory of its token.
+    // A card drawn by an older version of the add-on has no draft key. A fresh key
+    // keeps such a card working, but without the token of an earlier tracking.
     draftKey: readParameter(e, COMPOSE_PARAMS.draftKey) ?? Utilities.getUuid(),
     recipients: parseRecipients(readParameter(e, COMPOSE_PARAMS.recipients)),
     token: readParameter(e, COMPOSE_PARAMS.token),

@@ -4,7 +4,7 @@
  * Apps Script has no URL class, so the address is checked by pattern.
  */
 
-/** Longest destination the tracker accepts. */
+/** Maximum destination length the tracker accepts, in characters. */
 export const MAX_URL_LENGTH = 4096;
 export const MAX_LINK_TEXT_LENGTH = 500;
 

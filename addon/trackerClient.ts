@@ -9,7 +9,7 @@ import type {
 
 /*
  * Calls to the tracker's JSON API. Every call carries the sender's Google identity
- * token, from which the tracker takes the sender's email address. The add-on holds
+ * token, from which the tracker takes the sender's email address. The add-on stores
  * no other secret. Failures are returned as values, so each card can tell the
  * sender what to do about them.
  */

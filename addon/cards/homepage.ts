@@ -1,6 +1,6 @@
 import { paragraph } from './widgets';
 
-/** The card shown outside any message: what the add-on does and how to use it. */
+/** Builds the card shown outside any message: what the add-on does and how to use it. */
 export function buildHomepageCard(): GoogleAppsScript.Card_Service.Card {
   return CardService.newCardBuilder()
     .setHeader(CardService.newCardHeader().setTitle('Email tracking'))

@@ -71,7 +71,7 @@ function countText(count: number, unit: string): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
-/** The hits kept out of the headline counts, by label, for example "Not counted: 2 Machine prefetch". */
+/** Counts the hits kept out of the headline counts by label, for example "Not counted as the recipient's: 2 Machine prefetch." */
 function otherCountsText(opens: LabelCounts, clicks: LabelCounts): string | null {
   const parts: string[] = [];
   for (const label of HIT_LABELS) {
@@ -82,7 +82,7 @@ function otherCountsText(opens: LabelCounts, clicks: LabelCounts): string | null
   return parts.length > 0 ? `Not counted as the recipient's: ${parts.join(', ')}.` : null;
 }
 
-/** The card for a message with no pixel of this tracker in its body. */
+/** Builds the card for a message with no pixel of this tracker in its body. */
 export function buildNoPixelCard(): GoogleAppsScript.Card_Service.Card {
   return CardService.newCardBuilder()
     .setHeader(CardService.newCardHeader().setTitle('Not tracked'))
@@ -97,7 +97,7 @@ export function buildNoPixelCard(): GoogleAppsScript.Card_Service.Card {
     .build();
 }
 
-/** A card that says what failed and offers to try again. */
+/** Builds a card that explains what failed and offers to try again. */
 export function buildMessageErrorCard(title: string, message: string): GoogleAppsScript.Card_Service.Card {
   return CardService.newCardBuilder()
     .setHeader(CardService.newCardHeader().setTitle(title))
