@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import type { HitView, LabelCounts, MessageSummary } from '../shared/api';
 import { pixelHtml } from '../shared/urls';
-import { buildAddonForTest, removeBuild } from './support/appsScript/build';
-import { cardJson, responseJson, type CardJson } from './support/appsScript/cardService';
-import { clickEvent, commonEvent, findButton, hasButton, rows, visibleText, widgets } from './support/appsScript/cards';
-import { loadAddon, type LoadedAddon } from './support/appsScript/loadAddon';
+import { buildAddonForTest, removeBuild } from './support/addonBuild';
+import { cardJson, responseJson, type CardJson } from '../sandbox/cardService';
+import { clickEvent, commonEvent, findButton, hasButton, rows, visibleText, widgets } from '../sandbox/cards';
+import { loadAddon, type LoadedAddon } from '../sandbox/loadAddon';
 
 const TOKEN = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const NO_LABELS: LabelCounts = { recipient: 0, self: 0, before_send: 0, prefetch: 0, scanner: 0, duplicate: 0 };

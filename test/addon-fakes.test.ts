@@ -1,7 +1,7 @@
-import { createCardService, MAX_WIDGETS_PER_CARD } from './support/appsScript/cardService';
-import { FakeGmailApp } from './support/appsScript/gmailApp';
-import { FakeCache, formatDate } from './support/appsScript/services';
-import { FakeUrlFetchApp } from './support/appsScript/urlFetchApp';
+import { createCardService, MAX_WIDGETS_PER_CARD } from '../sandbox/cardService';
+import { FakeGmailApp } from '../sandbox/gmailApp';
+import { FakeCache, formatDate } from '../sandbox/services';
+import { FakeUrlFetchApp } from '../sandbox/urlFetchApp';
 
 // The fakes must reject what Apps Script rejects or drops, or the add-on tests
 // would pass on code that fails after a push.

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { ALL_HANDLER_NAMES } from '../addon/handlerNames';
 import { manifestFunctionNames, RESTRICTED_GMAIL_SCOPES } from '../addon/manifest';
 import { AddonBuildError, buildAddon, buildOptionsFromEnv, checkTrackerBaseUrl } from '../scripts/build-addon';
-import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/appsScript/build';
-import { loadBare, readBuiltAddon } from './support/appsScript/loadAddon';
+import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/addonBuild';
+import { loadBare, readBuiltAddon } from '../sandbox/loadAddon';
 
 // Scopes the add-on may request: the gmail.addons.* scopes it needs, plus fetching,
 // the user's locale and the identity token. Anything else needs a review first.

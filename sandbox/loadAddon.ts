@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as vm from 'node:vm';
-import type * as AddonMain from '../../../addon/main';
-import type { AddonEvent } from '../../../addon/events';
-import type { HandlerName } from '../../../addon/handlerNames';
-import type { AddonManifest } from '../../../addon/manifest';
-import { BUNDLE_FILE, BUNDLE_GLOBAL, MANIFEST_FILE } from '../../../scripts/build-addon';
+import type * as AddonMain from '../addon/main';
+import type { AddonEvent } from '../addon/events';
+import type { HandlerName } from '../addon/handlerNames';
+import type { AddonManifest } from '../addon/manifest';
+import { BUNDLE_FILE, BUNDLE_GLOBAL, MANIFEST_FILE } from '../scripts/build-addon';
 import { createCardService, type FakeCardServiceApi } from './cardService';
 import { FakeGmailApp } from './gmailApp';
 import { FakeCacheService, FakeLogger, FakePropertiesService, FakeScriptApp, FakeSession, FakeUtilities } from './services';

@@ -1,4 +1,4 @@
-import type { AddonEvent } from '../../../addon/events';
+import type { AddonEvent } from '../addon/events';
 import type { ActionJson, CardJson, WidgetJson } from './cardService';
 
 /*
