@@ -12,7 +12,7 @@ export interface TruncateOptions {
   v6Bits: number;
 }
 
-/** What the stored address keeps by default: the network, not the host. */
+/** Default truncation: the network part of the address is kept, the host part zeroed. */
 export const DEFAULT_TRUNCATION: TruncateOptions = { v4Bits: 24, v6Bits: 48 };
 
 const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
@@ -76,9 +76,13 @@ function ipv6Bytes(address: string): number[] {
 
   const [head, rest] = text.split('::');
   const headGroups = head ? head.split(':') : [];
-  const restGroups = rest === undefined ? [] : rest ? rest.split(':') : [];
-  const missing = 8 - headGroups.length - restGroups.length;
-  const groups = [...headGroups, ...Array<string>(rest === undefined ? 0 : missing).fill('0'), ...restGroups];
+  let restGroups: string[] = [];
+  let zeroGroups: string[] = [];
+  if (rest !== undefined) {
+    restGroups = rest ? rest.split(':') : [];
+    zeroGroups = Array<string>(8 - headGroups.length - restGroups.length).fill('0');
+  }
+  const groups = [...headGroups, ...zeroGroups, ...restGroups];
 
   const bytes: number[] = [];
   for (const group of groups) {
@@ -118,7 +122,7 @@ function formatIpv6(bytes: number[]): string {
 }
 
 /**
- * A set of CIDR ranges that answers whether an address belongs to one of them.
+ * A set of CIDR ranges that reports whether an address belongs to one of them.
  * IPv4-mapped IPv6 addresses match IPv4 ranges.
  */
 export class AddressRanges {
