@@ -81,3 +81,23 @@ export interface ApiError {
   error: string;
   message: string;
 }
+
+export interface ActivityItem {
+  token: string;
+  subject: string | null;
+  recipients: string[];
+  sentAt: string | null;
+  lastActivityAt: string;
+  recipientOpens: number;
+  recipientClicks: number;
+}
+
+export interface ActivityResponse {
+  items: ActivityItem[];
+  /** Pass as `cursor` to read the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface DeleteMyDataResponse {
+  deletedMessages: number;
+}

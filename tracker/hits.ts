@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { HitKind } from '../shared/labels';
+import { describeReader } from './classify/reader';
+import { labelOnArrival } from './classify/labels';
+import { truncateIp } from './classify/ip';
+import type { Config } from './config';
+import type { HitRecord } from './store/types';
+
+const MAX_USER_AGENT_LENGTH = 512;
+
+/**
+ * Builds the hit record for a pixel load or click. Everything that needs the
+ * full client address (location, mail proxy) is derived here, before the
+ * address is truncated for storage.
+ */
+export function buildHit(request: FastifyRequest, config: Config, now: number, token: string, kind: HitKind, url: string | null): HitRecord {
+  const rawAgent = request.headers['user-agent'];
+  const userAgent = typeof rawAgent === 'string' && rawAgent.length > 0 ? rawAgent.slice(0, MAX_USER_AGENT_LENGTH) : null;
+  const fullIp = request.ip || null;
+  const facts = describeReader(fullIp, userAgent);
+
+  let ip: string | null = null;
+  if (fullIp && config.ipStorage === 'full') ip = fullIp;
+  else if (fullIp && config.ipStorage === 'truncated') ip = truncateIp(fullIp);
+
+  const hit: Omit<HitRecord, 'label'> = {
+    id: randomUUID(),
+    token,
+    kind,
+    at: now,
+    method: request.method,
+    url,
+    ip,
+    userAgent,
+    ...facts,
+  };
+  return { ...hit, label: labelOnArrival(hit) };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { NO_CACHE, TRANSPARENT_GIF } from '../gif';
+import { buildHit } from '../hits';
+import { verifyToken } from '../tokens';
+import type { AppContext } from '../app';
+
+/**
+ * The open pixel, `GET /o/<token>.gif`, as inserted into tracked drafts.
+ * Whatever fails, the response is the transparent GIF with status 200: Gmail's
+ * image proxy is reported to cache error responses, and a broken image would
+ * show in the recipient's mail.
+ */
+export function pixelRoutes(app: FastifyInstance, context: AppContext): void {
+  app.get<{ Params: { file: string } }>('/o/:file', async (request, reply) => {
+    const token = request.params.file.endsWith('.gif') ? request.params.file.slice(0, -4) : '';
+
+    // Tokens carry an HMAC tag, so one we never issued costs no store access.
+    if (verifyToken(context.config.signingSecret, token)) {
+      try {
+        const hit = buildHit(request, context.config, context.clock.now(), token, 'open', null);
+        await context.hitWriter.record(hit);
+      } catch (error) {
+        request.log.error({ err: error, token }, 'open not recorded');
+      }
+    }
+
+    return reply
+      .code(200)
+      .header('content-type', 'image/gif')
+      .header('cache-control', NO_CACHE)
+      .header('pragma', 'no-cache')
+      .header('expires', '0')
+      .send(TRANSPARENT_GIF);
+  });
+}
