@@ -220,8 +220,21 @@ export function labelMessageHits(facts: MessageFacts, selfViews: SelfView[], hit
   const lastKeptOpen = new Map<string, number>();
   const changes: LabelChange[] = [];
 
+  // Hits of one message repeat a few readers many times, so the arrival rules
+  // (the costly part: isbot's patterns) run once per distinct request shape.
+  const arrivalLabels = new Map<string, HitLabel>();
+  const arrivalLabel = (hit: HitRecord): HitLabel => {
+    const key = [hit.kind, hit.method, hit.ip, hit.client, hit.userAgent].join('\u0000');
+    let label = arrivalLabels.get(key);
+    if (label === undefined) {
+      label = labelOnArrival(hit);
+      arrivalLabels.set(key, label);
+    }
+    return label;
+  };
+
   for (const hit of ordered) {
-    const label = contextualLabel(hit, facts.sentAt, scannerClicks, viewTimes, lastKeptOpen);
+    const label = contextualLabel(hit, arrivalLabel(hit), facts.sentAt, scannerClicks, viewTimes, lastKeptOpen);
     if (label !== hit.label) changes.push({ id: hit.id, label });
   }
   return changes;
@@ -229,6 +242,7 @@ export function labelMessageHits(facts: MessageFacts, selfViews: SelfView[], hit
 
 function contextualLabel(
   hit: HitRecord,
+  base: HitLabel,
   sentAt: number | null,
   scannerClicks: Set<string>,
   viewTimes: number[],
@@ -236,7 +250,6 @@ function contextualLabel(
 ): HitLabel {
   if (sentAt !== null && hit.at < sentAt + SEND_TIME_SLACK_MS) return 'before_send';
 
-  const base = labelOnArrival(hit);
   if (base !== 'recipient') return base;
   if (scannerClicks.has(hit.id)) return 'scanner';
   if (isDuringSelfView(hit.at, viewTimes)) return 'self';
