@@ -284,6 +284,8 @@ function findScannerClicks(ordered: HitRecord[], sentAt: number | null): Set<str
   for (const hit of ordered) {
     if (hit.kind !== 'click') continue;
     allLinks.add(hit.url ?? '');
+    // NOTE: with IP_STORAGE=none every stored address is null, so all clicks
+    // count as coming from one address and the burst rules can join readers.
     const address = hit.ip ?? '';
     const list = clicksByAddress.get(address);
     if (list) list.push(hit);
