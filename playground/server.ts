@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cardJson } from '../sandbox/cardService';
 import { loggerOptions } from '../tracker/logger';
 import { AddonHost, UnknownFunctionError, type CallResult, type GmailContext } from './addonHost';
 import { applyDraftUpdate, DraftBodyError, type EditedBody, type Selection } from './draftBody';
@@ -105,11 +104,8 @@ function draftView(draft: Draft) {
 /** Reads a card result as card HTML, or the error card Gmail would show. */
 function cardHtml(functionName: string, result: CallResult): string {
   if (!result.ok) return renderErrorCard(functionName, result.error);
-  try {
-    return renderCard(cardJson(result.json));
-  } catch (error) {
-    return renderErrorCard(functionName, (error as Error).message);
-  }
+  if (result.json.type !== 'Card') return renderErrorCard(functionName, `it returned a ${result.json.type}, where Gmail expects a card`);
+  return renderCard(result.json);
 }
 
 export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
@@ -236,8 +232,8 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     if (!result.ok) return { ...outcome, error: `${body.functionName} failed: ${result.error}` };
 
     const json = result.json as unknown as Record<string, unknown>;
-    if (json.type === 'Card') {
-      outcome.navigation.push({ op: 'update', html: renderCard(cardJson(result.json)) });
+    if (result.json.type === 'Card') {
+      outcome.navigation.push({ op: 'update', html: renderCard(result.json) });
       return outcome;
     }
     readNavigation(json.navigation, outcome);

@@ -265,11 +265,10 @@
     try {
       const sent = await api('POST', `/api/drafts/${state.draft.id}/send`, draftFields());
       state.draft = null;
-      $('compose-status').textContent = `Sent "${sent.message.subject || '(no subject)'}" to ${sent.message.to}.`;
-      await refreshLists();
       $('sample').value = '';
       await newDraft({ to: '', subject: '', body: '' }, false);
-      $('compose-status').textContent = `Sent "${sent.message.subject || '(no subject)'}". Open it in the recipient's inbox below.`;
+      $('compose-status').textContent = `Sent "${sent.message.subject || '(no subject)'}" to ${sent.message.to}. Open it in the recipient's inbox below.`;
+      await refreshLists();
     } catch (error) {
       $('compose-status').textContent = error.message;
     }
