@@ -144,3 +144,19 @@ export interface RewriteResponse {
 }
 
 export type PixelOutcome = 'inserted' | 'present' | 'not_requested';
+
+/** Facts the add-on learns when the sender views the sent message. */
+export interface MessageFactsRequest {
+  /** Send time from GmailMessage.getDate(), as an ISO 8601 string. */
+  sentAt: string;
+  /** Subject of the sent message; absent keeps the stored one, null clears it. */
+  subject?: string | null;
+}
+
+/** The sender has the message, or a reply quoting it, open in the add-on's panel. */
+export interface SelfViewRequest {
+  /** When the view started, as an ISO 8601 string; the tracker's clock when absent. */
+  at?: string;
+  /** True when the open message is a reply that quotes the tracked one. */
+  quoted?: boolean;
+}

@@ -7,6 +7,8 @@ import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
 import { pixelRoutes } from './routes/pixel';
 import { rewriteRoutes } from './routes/rewrite';
+import { factsRoutes } from './routes/facts';
+import { Relabeller } from './classify/relabel';
 import type { HitRecord, Store } from './store/types';
 
 export interface Clock {
@@ -53,11 +55,15 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
   });
 
+  const relabeller = new Relabeller(deps.store, app.log);
   const hitWriter = new HitWriter(
     deps.store,
     { maxWaitMs: config.batchMaxWaitMs, maxHits: config.batchMaxHits, deadlineMs: config.commitDeadlineMs },
     app.log,
-    deps.onCommitted,
+    (hits) => {
+      relabeller.afterCommit(hits);
+      deps.onCommitted?.(hits);
+    },
   );
   const context: AppContext = {
     config,
@@ -87,9 +93,11 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   linkRoutes(app, context);
   apiRoutes(app, context);
   app.register(rewriteRoutes, { context });
+  factsRoutes(app, context, relabeller);
 
   app.addHook('onClose', async () => {
     await hitWriter.drain();
+    await relabeller.drain();
   });
   return app;
 }
