@@ -144,7 +144,6 @@ export interface RewriteResponse {
 }
 
 export type PixelOutcome = 'inserted' | 'present' | 'not_requested';
-
 /** Facts the add-on learns when the sender views the sent message. */
 export interface MessageFactsRequest {
   /** Send time from GmailMessage.getDate(), as an ISO 8601 string. */
