@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ALL_HANDLER_NAMES } from '../addon/handlerNames';
 import { manifestFunctionNames, RESTRICTED_GMAIL_SCOPES } from '../addon/manifest';
 import { AddonBuildError, buildAddon, buildOptionsFromEnv, checkTrackerBaseUrl } from '../scripts/build-addon';
+import { checkClaspProject } from '../scripts/clasp-check';
 import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/appsScript/build';
 import { loadBare, readBuiltAddon } from './support/appsScript/loadAddon';
 
@@ -165,5 +167,43 @@ describe('tracker base URL setting', () => {
     expect(() => buildOptionsFromEnv({ ADDON_OUT_DIR: '.' }, REPO_ROOT)).not.toThrow();
     const options = buildOptionsFromEnv({ ADDON_OUT_DIR: '..' }, REPO_ROOT);
     expect(() => buildAddon(options)).toThrow(/contains the repository/);
+  });
+});
+
+describe('clasp check before push', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'clasp-check-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function writeProject(project: object, whitelist: string[] | null): void {
+    writeFileSync(join(dir, '.clasp.json'), JSON.stringify(project));
+    if (whitelist === null) return;
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'appsscript.json'), JSON.stringify({ urlFetchWhitelist: whitelist }));
+  }
+
+  test('accepts a production build', () => {
+    writeProject({ scriptId: '1abcDEF', rootDir: 'dist' }, ['https://t.example.com/']);
+    expect(checkClaspProject(dir)).toEqual([]);
+  });
+
+  test('names each problem', () => {
+    writeProject({ scriptId: 'REPLACE_WITH_YOUR_SCRIPT_ID', rootDir: '.' }, ['http://127.0.0.1:8080/']);
+    const problems = checkClaspProject(dir);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain('scriptId "REPLACE_WITH_YOUR_SCRIPT_ID"');
+    expect(problems[1]).toContain('rootDir "."');
+    expect(problems[2]).toContain('dist/ holds a local build for http://127.0.0.1:8080/');
+  });
+
+  test('missing build is named', () => {
+    writeProject({ scriptId: '1abcDEF', rootDir: 'dist' }, null);
+    expect(checkClaspProject(dir)[0]).toMatch(/dist\/appsscript\.json is missing; run the production build first$/);
+  });
+
+  test('repository project file is a placeholder', () => {
+    expect(checkClaspProject(REPO_ROOT).some((problem) => problem.includes('scriptId'))).toBe(true);
   });
 });
