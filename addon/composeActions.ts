@@ -10,7 +10,7 @@ import type { TrackerClient } from './trackerClient';
  * failure is thrown as an error with the sentence the sender should read.
  */
 
-/** What follows the pixel in a new body: an empty line for the cursor. */
+/** Empty line after the pixel in a new body, where the cursor starts. */
 const EMPTY_LINE = '<div><br></div>';
 
 export interface ReplyDeps {

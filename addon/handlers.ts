@@ -39,7 +39,7 @@ function timeZoneOf(e: AddonEvent): string {
   return readTimeZone(e) ?? Session.getScriptTimeZone();
 }
 
-/** The signed-in user's address: from Session, else from the identity token's email claim. */
+/** Returns the signed-in user's address from Session, else from the identity token's email claim. */
 function userEmail(): string | null {
   return Session.getActiveUser().getEmail() || emailFromIdentityToken(ScriptApp.getIdentityToken() || null);
 }

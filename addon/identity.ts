@@ -1,15 +1,15 @@
 /*
- * Who the signed-in sender is, and whether an open message is theirs. The
- * tracker decides ownership itself; this only chooses which facts to report.
+ * Identity of the signed-in sender and the check whether an open message is
+ * theirs. The tracker decides ownership itself; this only chooses which facts to report.
  */
 
-/** The address in a From header such as `Sam Lee <sam@example.com>`, lower-cased; the whole value when it has no angle brackets. */
+/** Returns the address in a From header such as `Sam Lee <sam@example.com>`, lower-cased; the whole value when it has no angle brackets. */
 export function addressOf(header: string): string {
   const bracketed = /<([^<>]+)>\s*$/.exec(header);
   return (bracketed ? bracketed[1] : header).trim().toLowerCase();
 }
 
-/** Whether `fromHeader` names the signed-in sender. Unknown senders are never "me". */
+/** Checks whether `fromHeader` names the signed-in sender; an unknown user email never matches. */
 export function isSentBy(fromHeader: string, userEmail: string | null): boolean {
   if (!userEmail) return false;
   return addressOf(fromHeader) === userEmail.trim().toLowerCase();

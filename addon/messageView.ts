@@ -62,7 +62,7 @@ export function locateTokens(body: string, baseUrl: string): { own: string | nul
 
 /**
  * Builds the card for an open message: finds this tracker's pixels in the body,
- * reports what the sender's view tells the tracker, and shows the opens and clicks.
+ * reports the facts the sender's view reveals, and shows the opens and clicks.
  * A message the sender sent gets its send time and subject reported and a
  * self-view, because the panel is open on it and its pixel loads now. A message
  * quoting the sender's tracked email (a reply) gets a quoted self-view for each

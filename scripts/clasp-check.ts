@@ -5,7 +5,7 @@ import type { AddonManifest } from '../addon/manifest';
 /*
  * Checks, before `clasp push`, that the push would replace the remote project with
  * a build Gmail can use: .clasp.json names a real script and pushes dist/, and
- * dist/ holds a production build (Apps Script cannot reach a tracker on localhost).
+ * dist/ contains a production build (Apps Script cannot reach a tracker on localhost).
  * clasp itself reports neither; it pushes whatever rootDir holds.
  */
 

@@ -532,7 +532,7 @@ describe('add-on against a running tracker', () => {
 
     test('too many requests names the wait', async () => {
       // NOTE: the tracker on main has no rate limit yet, so a stub in a child process
-      // answers 429 the way @fastify/rate-limit does, with Retry-After in seconds.
+      // returns 429 the way @fastify/rate-limit does, with Retry-After in seconds.
       const port = await freePort();
       const stub: ChildProcess = spawn(
         process.execPath,

@@ -30,7 +30,7 @@ export const MESSAGE_PARAMS = {
   page: 'page',
 } as const;
 
-/** How the open message relates to the tracked one. */
+/** Relation of the open message to the tracked one. */
 export type MessageRelation =
   /** The sender's own sent message, or a tracked message opened from the activity list. */
   | 'own'
@@ -57,7 +57,7 @@ interface ResolvedDisplay {
   canReply: boolean;
 }
 
-/** Sentence that explains an email without opens; none of these reasons can be told apart from outside. */
+/** Sentence that explains an email without opens; the tracker cannot distinguish these reasons. */
 export const NOT_OPENED_REASONS =
   'An open is recorded only when the mail app loads images. Many apps and company mail systems block images until the reader allows them, ' +
   'and plain-text mail apps never load them. So the email may have been read without an open showing here; a reply or a click is surer.';
@@ -100,7 +100,7 @@ export function buildSummaryCard(summary: MessageSummary, display: SummaryDispla
   return card.build();
 }
 
-/** The subject, or the recipients while the subject is not known yet. */
+/** Returns the subject, or the recipients while the subject is not known yet. */
 export function describeMessage(message: { subject: string | null; recipients: string[] }): string {
   if (message.subject) return message.subject;
   if (message.recipients.length > 0) return `To ${message.recipients.join(', ')}`;

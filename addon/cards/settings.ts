@@ -32,7 +32,7 @@ export interface SettingsCardState {
   notice?: string | null;
 }
 
-/** The first words of a snippet without its tags, for its row in the list. */
+/** Returns the first words of a snippet without its tags, for its row in the list. */
 export function previewSnippet(html: string, maxLength = 80): string {
   const text = html
     .replace(/<[^>]*>/g, ' ')
@@ -111,7 +111,7 @@ function snippetsSection(state: SettingsCardState): GoogleAppsScript.Card_Servic
   return section;
 }
 
-/** The confirmation step before deleting; nothing is deleted until "Delete everything". */
+/** Builds the confirmation step before deleting; nothing is deleted until "Delete everything". */
 export function buildDeleteConfirmCard(trackerBaseUrl: string): GoogleAppsScript.Card_Service.Card {
   return CardService.newCardBuilder()
     .setHeader(CardService.newCardHeader().setTitle('Delete all tracking data?'))
@@ -128,7 +128,7 @@ export function buildDeleteConfirmCard(trackerBaseUrl: string): GoogleAppsScript
     .build();
 }
 
-/** The card after the deletion, or after it failed. */
+/** Builds the card shown after the deletion, or after it failed. */
 export function buildDeleteResultCard(result: { deletedMessages: number } | { error: string }): GoogleAppsScript.Card_Service.Card {
   const section = CardService.newCardSection();
   if ('error' in result) {

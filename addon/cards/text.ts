@@ -36,7 +36,7 @@ export function describeClient(hit: Pick<HitView, 'client' | 'os' | 'proxy'>): s
   return 'Unknown client';
 }
 
-/** The mail client or browser, its system and the device kind, for a hit's bottom line. */
+/** Describes the mail client or browser, its system, place and device kind, for a hit's bottom line. */
 export function describeReader(hit: Pick<HitView, 'client' | 'os' | 'proxy' | 'location' | 'device'>): string {
   const device = hit.device ? ` · ${DEVICE_NAMES[hit.device] ?? hit.device}` : '';
   return `${describeClient(hit)} · ${describeLocation(hit)}${device}`;

@@ -19,12 +19,12 @@ function countOf(count: number, unit: string): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
-/** The calendar date of `ms` in `timeZone`, as "yyyy-MM-dd". */
+/** Returns the calendar date of `ms` in `timeZone`, as "yyyy-MM-dd". */
 function dayKey(ms: number, timeZone: string): string {
   return Utilities.formatDate(new Date(ms), timeZone, 'yyyy-MM-dd');
 }
 
-/** The calendar date before `key`, computed on the date itself so days of 23 or 25 hours do not matter. */
+/** Returns the calendar date before `key`, computed on the date itself so days of 23 or 25 hours do not matter. */
 function previousDayKey(key: string): string {
   const [year, month, day] = key.split('-').map(Number);
   const previous = new Date(Date.UTC(year, month - 1, day) - DAY_MS);

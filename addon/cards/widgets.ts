@@ -33,7 +33,7 @@ export function updateCardResponse(card: GoogleAppsScript.Card_Service.Card): Go
   return CardService.newActionResponseBuilder().setNavigation(CardService.newNavigation().updateCard(card)).build();
 }
 
-/** A button that opens a compose window with the draft that `functionName` creates. */
+/** Makes a button that opens a compose window with the draft that `functionName` creates. */
 export function composeButton(
   text: string,
   functionName: string,
