@@ -21,13 +21,15 @@ export interface Identity {
 
 /** What Gmail tells the add-on about the open draft or message. */
 export type GmailContext =
+  | { kind: 'none' }
   | { kind: 'compose'; recipients: string[] }
   | { kind: 'message'; messageId: string; threadId: string; accessToken: string };
 
 export interface CallRequest {
   functionName: string;
   parameters?: Record<string, string>;
-  formInputs?: Record<string, string>;
+  /** Values of the card's inputs; check boxes send every checked value. */
+  formInputs?: Record<string, string | string[]>;
   timeZone: string;
   gmail: GmailContext;
 }
@@ -51,7 +53,8 @@ export function knownTimeZone(timeZone: string): string {
   }
 }
 
-function gmailEvent(context: GmailContext): AddonEvent['gmail'] {
+function gmailEvent(context: GmailContext): AddonEvent['gmail'] | undefined {
+  if (context.kind === 'none') return undefined;
   if (context.kind === 'compose') {
     return { accessToken: '', messageId: '', threadId: '', toRecipients: context.recipients } as AddonEvent['gmail'];
   }

@@ -1,4 +1,4 @@
-import type { ActionJson, CardJson, SectionJson, WidgetJson } from '../sandbox/cardService';
+import type { ActionJson, CardJson, SectionJson, TextButtonJson, WidgetJson } from '../sandbox/cardService';
 
 /*
  * Renders recorded cards as HTML in the look of Gmail's add-on panel. Text
@@ -76,14 +76,25 @@ function actionAttributes(action: ActionJson): string {
   return `data-function="${escapeText(action.functionName)}" data-parameters="${escapeText(JSON.stringify(action.parameters))}"`;
 }
 
+/** A button runs an action, opens a compose window built by an action, or opens a link. */
+function renderButton(button: TextButtonJson): string {
+  const text = escapeText(button.text);
+  if (button.onClick) return `<button type="button" class="card-button" ${actionAttributes(button.onClick)}>${text}</button>`;
+  if (button.compose) return `<button type="button" class="card-button" data-compose="1" ${actionAttributes(button.compose.action)}>${text}</button>`;
+  if (button.openLink) return `<button type="button" class="card-button" data-open-link="${escapeText(button.openLink)}">${text}</button>`;
+  return `<button type="button" class="card-button" disabled>${text}</button>`;
+}
+
 function renderWidget(widget: WidgetJson): string {
   switch (widget.type) {
     case 'TextParagraph':
       return `<div class="card-paragraph">${sanitizeCardHtml(widget.text)}</div>`;
     case 'DecoratedText': {
       const wrap = widget.wrapText ? ' wrap' : '';
+      const clickable = widget.onClick ? ` card-clickable" role="button" tabindex="0" ${actionAttributes(widget.onClick)} data-row="1` : '';
       return (
-        `<div class="card-decorated${wrap}">` +
+        `<div class="card-decorated${wrap}${clickable}">` +
+        (widget.button ? `<div class="card-row-button">${renderButton(widget.button)}</div>` : '') +
         (widget.topLabel ? `<div class="card-top-label">${sanitizeCardHtml(widget.topLabel)}</div>` : '') +
         `<div class="card-text">${sanitizeCardHtml(widget.text)}</div>` +
         (widget.bottomLabel ? `<div class="card-bottom-label">${sanitizeCardHtml(widget.bottomLabel)}</div>` : '') +
@@ -91,12 +102,19 @@ function renderWidget(widget: WidgetJson): string {
       );
     }
     case 'TextButton':
-      return `<div class="card-button-row"><button type="button" class="card-button" ${actionAttributes(widget.onClick)}>${escapeText(widget.text)}</button></div>`;
+      return `<div class="card-button-row">${renderButton(widget)}</div>`;
+    case 'ButtonSet':
+      return `<div class="card-button-row">${widget.buttons.map(renderButton).join('')}</div>`;
+    case 'SelectionInput':
+      return renderSelection(widget);
     case 'TextInput': {
       const id = `input-${widget.fieldName}`;
+      const field = widget.multiline
+        ? `<textarea id="${escapeText(id)}" name="${escapeText(widget.fieldName)}" rows="4" placeholder=" ">${escapeText(widget.value ?? '')}</textarea>`
+        : `<input id="${escapeText(id)}" name="${escapeText(widget.fieldName)}" value="${escapeText(widget.value ?? '')}" placeholder=" " autocomplete="off">`;
       return (
         '<div class="card-input">' +
-        `<input id="${escapeText(id)}" name="${escapeText(widget.fieldName)}" value="${escapeText(widget.value ?? '')}" placeholder=" " autocomplete="off">` +
+        field +
         (widget.title ? `<label for="${escapeText(id)}">${escapeText(widget.title)}</label>` : '') +
         (widget.hint ? `<div class="card-hint">${escapeText(widget.hint)}</div>` : '') +
         '</div>'
@@ -109,6 +127,22 @@ function renderWidget(widget: WidgetJson): string {
   }
 }
 
+/** Check boxes, radio buttons, a switch or a drop-down; the page sends the chosen values as the field's string inputs. */
+function renderSelection(widget: Extract<WidgetJson, { type: 'SelectionInput' }>): string {
+  const name = escapeText(widget.fieldName);
+  const title = widget.title ? `<div class="card-top-label">${escapeText(widget.title)}</div>` : '';
+  if (widget.inputType === 'DROPDOWN') {
+    const options = widget.items.map((item) => `<option value="${escapeText(item.value)}"${item.selected ? ' selected' : ''}>${escapeText(item.text)}</option>`);
+    return `<div class="card-selection">${title}<select name="${name}">${options.join('')}</select></div>`;
+  }
+  const type = widget.inputType === 'RADIO_BUTTON' ? 'radio' : 'checkbox';
+  const items = widget.items.map(
+    (item) =>
+      `<label class="card-choice${widget.inputType === 'SWITCH' ? ' switch' : ''}"><input type="${type}" name="${name}" value="${escapeText(item.value)}"${item.selected ? ' checked' : ''}> ${escapeText(item.text)}</label>`,
+  );
+  return `<div class="card-selection">${title}${items.join('')}</div>`;
+}
+
 function renderSection(section: SectionJson): string {
   return (
     '<section class="card-section">' +
@@ -118,17 +152,15 @@ function renderSection(section: SectionJson): string {
   );
 }
 
-/** Renders a card; `canGoBack` adds the back arrow Gmail shows on a pushed card. */
-export function renderCard(card: CardJson, options: { canGoBack?: boolean } = {}): string {
-  const back = options.canGoBack ? '<button type="button" class="card-back" aria-label="Back" data-back="1">&#8592;</button>' : '';
+/** Renders a card; the page adds the back arrow of a pushed card. */
+export function renderCard(card: CardJson): string {
   const header = card.header
     ? '<header class="card-header">' +
-      back +
       '<div class="card-logo" aria-hidden="true"></div><div>' +
       `<div class="card-title">${sanitizeCardHtml(card.header.title)}</div>` +
       (card.header.subtitle ? `<div class="card-subtitle">${sanitizeCardHtml(card.header.subtitle)}</div>` : '') +
       '</div></header>'
-    : back;
+    : '';
   return `<div class="card">${header}${card.sections.map(renderSection).join('')}</div>`;
 }
 

@@ -6,7 +6,8 @@ import { AddonHost, UnknownFunctionError, type CallResult, type GmailContext } f
 import { applyDraftUpdate, DraftBodyError, type EditedBody, type Selection } from './draftBody';
 import { Mailbox, MailboxError, parseAddresses, type Draft, type DraftFields, type SentMessage } from './mailbox';
 import { appPolicy, destinationPage, mailPage, recipientPolicy, senderPolicy } from './pages';
-import { renderCard, renderErrorCard } from './renderCard';
+import { escapeText, renderCard, renderErrorCard } from './renderCard';
+import { HANDLER_NAMES } from '../addon/handlerNames';
 import { loadSamples, type Sample } from './samples';
 
 /*
@@ -28,8 +29,10 @@ export interface PlaygroundOptions {
 }
 
 export interface CardStackOp {
-  op: 'update' | 'push' | 'pop' | 'popToRoot';
+  /** `replace` shows `cards` as a new stack, as displayAddOnCards does. */
+  op: 'update' | 'push' | 'pop' | 'popToRoot' | 'replace';
   html?: string;
+  cards?: string[];
 }
 
 /** What the page does after a card action, in the order Gmail does it. */
@@ -40,6 +43,8 @@ export interface ActionOutcome {
   error: string | null;
   draft: EditedBody | null;
   openLink: { url: string } | null;
+  /** A compose action's draft, which Gmail opens in a compose window. */
+  composeDraft: ReturnType<typeof draftView> | null;
 }
 
 const STATIC_FILES: Record<string, string> = {
@@ -55,6 +60,10 @@ const draftFields = {
 } as const;
 const draftSchema = { type: 'object', required: ['to', 'subject', 'body'], additionalProperties: false, properties: draftFields } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string', maxLength: 10000 } } as const;
+const formInputsSchema = {
+  type: 'object',
+  additionalProperties: { anyOf: [{ type: 'string', maxLength: 100000 }, { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 10000 } }] },
+} as const;
 const actionSchema = {
   type: 'object',
   required: ['surface', 'functionName', 'timeZone'],
@@ -64,7 +73,7 @@ const actionSchema = {
     id: { type: 'string', pattern: ID_PATTERN },
     functionName: { type: 'string', maxLength: 100 },
     parameters: stringMap,
-    formInputs: stringMap,
+    formInputs: formInputsSchema,
     timeZone: { type: 'string', maxLength: 100 },
     draft: {
       type: 'object',
@@ -88,7 +97,7 @@ interface ActionBody {
   id?: string;
   functionName: string;
   parameters?: Record<string, string>;
-  formInputs?: Record<string, string>;
+  formInputs?: Record<string, string | string[]>;
   timeZone: string;
   draft?: DraftFields & { selection: Selection };
 }
@@ -137,6 +146,8 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     trackerBaseUrl: options.trackerBaseUrl,
     baseUrl: options.baseUrl,
     samples: samples.map((sample: Sample) => ({ id: sample.id, title: sample.title })),
+    // Gmail lists these in the add-on's menu on every card.
+    universalActions: (host.addon.manifest.addOns.common.universalActions ?? []).map((action) => ({ label: action.label, functionName: action.runFunction })),
   }));
 
   app.get<{ Params: { id: string } }>('/api/samples/:id', async (request, reply) => {
@@ -152,8 +163,8 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     async (request) => {
       const { timeZone = 'Etc/UTC', ...fields } = request.body;
       const draft = mailbox.createDraft(fields);
-      const result = host.call({ functionName: 'onGmailCompose', timeZone, gmail: { kind: 'compose', recipients: parseAddresses(draft.to) } });
-      return { draft: draftView(draft), card: cardHtml('onGmailCompose', result) };
+      const result = host.call({ functionName: HANDLER_NAMES.compose, timeZone, gmail: { kind: 'compose', recipients: parseAddresses(draft.to) } });
+      return { draft: draftView(draft), card: cardHtml(HANDLER_NAMES.compose, result) };
     },
   );
 
@@ -162,8 +173,8 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN } } } } },
     async (request) => {
       const draft = mailbox.getDraft(request.params.id);
-      const result = host.call({ functionName: 'onGmailCompose', timeZone: request.body?.timeZone ?? 'Etc/UTC', gmail: { kind: 'compose', recipients: parseAddresses(draft.to) } });
-      return { card: cardHtml('onGmailCompose', result) };
+      const result = host.call({ functionName: HANDLER_NAMES.compose, timeZone: request.body?.timeZone ?? 'Etc/UTC', gmail: { kind: 'compose', recipients: parseAddresses(draft.to) } });
+      return { card: cardHtml(HANDLER_NAMES.compose, result) };
     },
   );
 
@@ -184,6 +195,12 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     },
   );
 
+  // With no email open, Gmail's side panel shows the add-on's homepage.
+  app.post<{ Body: { timeZone?: string } }>('/api/homepage', async (request) => {
+    const result = host.call({ functionName: HANDLER_NAMES.homepage, timeZone: request.body?.timeZone ?? 'Etc/UTC', gmail: { kind: 'none' } });
+    return { card: cardHtml(HANDLER_NAMES.homepage, result) };
+  });
+
   app.get('/api/sent', async () => ({ messages: mailbox.listSent().map(sentView) }));
 
   // Opening a sent email with the side panel open runs the contextual trigger.
@@ -192,8 +209,8 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
     { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN } } } } },
     async (request) => {
       const message = mailbox.getSent(request.params.id);
-      const result = host.call({ functionName: 'onGmailMessageOpen', timeZone: request.body?.timeZone ?? 'Etc/UTC', gmail: messageContext(message) });
-      return { message: sentView(message), card: cardHtml('onGmailMessageOpen', result) };
+      const result = host.call({ functionName: HANDLER_NAMES.messageOpen, timeZone: request.body?.timeZone ?? 'Etc/UTC', gmail: messageContext(message) });
+      return { message: sentView(message), card: cardHtml(HANDLER_NAMES.messageOpen, result) };
     },
   );
 
@@ -215,20 +232,20 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
   }
 
   function runAction(body: ActionBody): ActionOutcome {
-    if (!body.id) throw new MailboxError(`an action on the ${body.surface} card needs the id of its ${body.surface === 'compose' ? 'draft' : 'message'}`);
-    let gmail: GmailContext;
+    let gmail: GmailContext = { kind: 'none' };
     let draft: Draft | null = null;
     if (body.surface === 'compose') {
+      if (!body.id) throw new MailboxError('an action on the compose card needs the id of its draft');
       if (!body.draft) throw new MailboxError('an action on the compose card needs the draft: to, subject, body and selection');
       const { selection: _selection, ...fields } = body.draft;
       draft = mailbox.updateDraft(body.id, fields);
       gmail = { kind: 'compose', recipients: parseAddresses(draft.to) };
-    } else {
+    } else if (body.id) {
       gmail = messageContext(mailbox.getSent(body.id));
     }
 
     const result = host.call({ functionName: body.functionName, parameters: body.parameters, formInputs: body.formInputs, timeZone: body.timeZone, gmail });
-    const outcome: ActionOutcome = { navigation: [], notification: null, error: null, draft: null, openLink: null };
+    const outcome: ActionOutcome = { navigation: [], notification: null, error: null, draft: null, openLink: null, composeDraft: null };
     if (!result.ok) return { ...outcome, error: `${body.functionName} failed: ${result.error}` };
 
     const json = result.json as unknown as Record<string, unknown>;
@@ -237,8 +254,9 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
       return outcome;
     }
     readNavigation(json.navigation, outcome);
-    const notification = json.notification as { text?: unknown } | undefined;
-    if (notification && typeof notification.text === 'string') outcome.notification = notification.text;
+    if (typeof json.notification === 'string') outcome.notification = json.notification;
+    if (result.json.type === 'UniversalActionResponse') outcome.navigation.push({ op: 'replace', cards: result.json.cards.map((card) => renderCard(card)) });
+    if (result.json.type === 'ComposeActionResponse') outcome.composeDraft = draftView(openComposedDraft(result.json.draft.draftId));
     const openLink = json.openLink as { url?: unknown } | undefined;
     if (openLink && typeof openLink.url === 'string') outcome.openLink = { url: openLink.url };
 
@@ -249,6 +267,14 @@ export function buildPlayground(options: PlaygroundOptions): FastifyInstance {
       outcome.draft = edited;
     }
     return outcome;
+  }
+
+  /** Copies a draft the add-on created through GmailApp into the mailbox, as Gmail opens it for editing. */
+  function openComposedDraft(draftId: string): Draft {
+    const record = host.addon.gmail.drafts.find((candidate) => candidate.id === draftId);
+    if (!record) throw new MailboxError(`the add-on returned the draft ${draftId}, which GmailApp never created`, 500);
+    const body = record.htmlBody ?? escapeText(record.body).replace(/\n/g, '<br>');
+    return mailbox.createDraft({ to: record.to, subject: record.subject, body });
   }
 
   return app;

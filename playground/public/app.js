@@ -136,6 +136,18 @@
     const panel = panelOf(surface);
     if (stack.length === 0) return;
     panel.innerHTML = stack[stack.length - 1];
+    const menu = document.createElement('div');
+    menu.className = 'panel-menu';
+    for (const action of state.config.universalActions) {
+      const item = document.createElement('button');
+      item.type = 'button';
+      item.className = 'panel-menu-item';
+      item.textContent = action.label;
+      item.dataset.function = action.functionName;
+      item.dataset.parameters = '{}';
+      menu.append(item);
+    }
+    panel.prepend(menu);
     if (stack.length > 1) {
       const back = document.createElement('button');
       back.type = 'button';
@@ -160,6 +172,7 @@
       } else if (step.op === 'push') stack.push(step.html);
       else if (step.op === 'pop' && stack.length > 1) stack.pop();
       else if (step.op === 'popToRoot') stack.splice(1);
+      else if (step.op === 'replace') stack.splice(0, stack.length, ...step.cards);
     }
     drawPanel(surface);
   }
@@ -186,7 +199,14 @@
     if (state.busy[surface]) return;
     const panel = panelOf(surface);
     const formInputs = {};
-    panel.querySelectorAll('input[name]').forEach((input) => (formInputs[input.name] = input.value));
+    panel.querySelectorAll('input[name], textarea[name], select[name]').forEach((input) => {
+      if (input.type === 'checkbox' || input.type === 'radio') {
+        if (!formInputs[input.name]) formInputs[input.name] = [];
+        if (input.checked) formInputs[input.name].push(input.value);
+      } else {
+        formInputs[input.name] = input.value;
+      }
+    });
     const request = {
       surface,
       id: surface === 'compose' ? state.draft && state.draft.id : state.openMessageId,
@@ -205,10 +225,8 @@
       if (outcome.navigation.length > 0) applyNavigation(surface, outcome.navigation);
       if (outcome.error) showPanelError(surface, outcome.error);
       if (outcome.notification) toast(outcome.notification);
-      if (outcome.openLink) {
-        if (isLoopback(outcome.openLink.url)) window.open(outcome.openLink.url, '_blank', 'noopener');
-        else toast(`The add-on opens ${outcome.openLink.url}; the playground does not leave this machine, so open it yourself if you want to.`);
-      }
+      if (outcome.openLink) openLink(outcome.openLink.url);
+      if (outcome.composeDraft) openComposedDraft(outcome.composeDraft);
     } catch (error) {
       showPanelError(surface, error.message);
     } finally {
@@ -217,15 +235,32 @@
     }
   }
 
+  function openLink(url) {
+    if (isLoopback(url)) window.open(url, '_blank', 'noopener');
+    else toast(`The add-on opens ${url}. The playground keeps every request on this machine, so open it yourself if you want to.`);
+  }
+
+  /** Opens a draft the add-on made (a compose action), as Gmail opens it in a compose window. */
+  function openComposedDraft(draft) {
+    state.draft = draft;
+    $('to').value = draft.to;
+    $('subject').value = draft.subject;
+    setBody(draft.body);
+    closeComposePanel();
+    $('compose-status').textContent = 'The add-on opened this draft. Choose Email tracking to track it.';
+    $('compose-pane').scrollIntoView({ behavior: 'smooth' });
+  }
+
   function onPanelClick(surface, event) {
-    const target = event.target.closest('button');
-    if (!target) return;
+    const target = event.target.closest('button, [data-row]');
+    if (!target || target.disabled) return;
     if (target.dataset.back) {
       state.stacks[surface].pop();
       drawPanel(surface);
       return;
     }
-    if (target.classList.contains('card-button')) void runAction(surface, target);
+    if (target.dataset.openLink) return openLink(target.dataset.openLink);
+    if (target.dataset.function) void runAction(surface, target);
   }
 
   // ---- Drafts and sending ---------------------------------------------------
@@ -333,6 +368,13 @@
     }
   }
 
+  /** With no email open, Gmail's side panel shows the add-on's homepage. */
+  async function showHomepage() {
+    state.openMessageId = null;
+    const home = await api('POST', '/api/homepage', { timeZone });
+    showRootCard('message', home.card);
+  }
+
   // ---- Start ----------------------------------------------------------------
 
   async function start() {
@@ -356,6 +398,7 @@
       $('send').addEventListener('click', () => void send());
       await newDraft({ to: '', subject: '', body: '' }, false);
       await refreshLists();
+      await showHomepage();
       document.body.dataset.ready = 'true';
     } catch (error) {
       $('load-error').textContent = `The playground could not start: ${error.message}`;
