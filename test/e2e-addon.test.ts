@@ -327,9 +327,9 @@ describe('add-on against a running tracker', () => {
     });
 
     test('own view load is folded after refresh', async () => {
-      // The sender's browser loads the image while the panel shows the email.
+      // Gmail loads the image through its proxy while the panel shows the email.
       await setNow(Date.parse('2026-03-03T09:30:03Z'));
-      await loadPixel(token, AGENTS.senderChrome, '198.51.100.20');
+      await loadPixel(token, AGENTS.gmailProxy, '66.249.93.20');
       await summaryWhen(token, (summary) => summary.opens.self === 1);
 
       const start = sender.urlFetch.requests.length;
@@ -370,7 +370,7 @@ describe('add-on against a running tracker', () => {
 
       // The quoted image loads in the sender's view of the reply.
       await setNow(Date.parse('2026-03-03T10:00:02Z'));
-      await loadPixel(token, AGENTS.senderChrome, '198.51.100.20');
+      await loadPixel(token, AGENTS.gmailProxy, '66.249.93.20');
       const summary = await summaryWhen(token, (value) => value.opens.self === 2);
       expect(summary.opens.recipient).toBe(3);
     });
