@@ -7,9 +7,9 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 import { SELF_VIEW_BEFORE_MS, SEND_TIME_SLACK_MS } from '../tracker/classify/labels';
 
 /*
- * The playground in Chromium, started the way `npm start` starts it: the sender
- * writes an email, tracks it, inserts a tracked link and sends it; the recipient
- * opens it and clicks the link; the sender opens the sent email and the add-on's
+ * The playground in Chromium, started the way `npm start` starts it. The sender
+ * writes an email, tracks it, inserts a tracked link and sends it. The recipient
+ * opens it and clicks the link. The sender opens the sent email, and the add-on's
  * side panel lists one open and one click by the recipient. Every request that
  * is not to loopback is aborted and counted.
  */

@@ -86,7 +86,7 @@
     return index;
   }
 
-  /** The selection as offsets into the body HTML; Gmail's cursor starts at the top of the body. */
+  /** Returns the selection as offsets into the body HTML; Gmail's cursor starts at the top of the body. */
   function selectionOffsets() {
     const range = state.savedRange;
     if (!range || !editorBody().contains(range.commonAncestorContainer)) return { start: 0, end: 0 };
