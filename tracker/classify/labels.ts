@@ -255,8 +255,10 @@ function contextualLabel(
   // The add-on runs only in Gmail, whose web and mobile clients load images
   // through Google's image proxy, so only proxied opens can be the sender's own
   // view. A direct load near a self-view is another reader and stays counted.
-  const couldBeSender = hit.kind === 'click' || hit.proxy === 'gmail';
-  if (couldBeSender && isDuringSelfView(hit.at, viewTimes)) return 'self';
+  // A click can be the sender's only after the message was on screen, so the
+  // window before a report applies to proxied opens alone.
+  if (hit.kind === 'click' && isDuringSelfView(hit.at, viewTimes, 0)) return 'self';
+  if (hit.kind === 'open' && hit.proxy === 'gmail' && isDuringSelfView(hit.at, viewTimes, SELF_VIEW_BEFORE_MS)) return 'self';
   if (hit.kind !== 'open') return 'recipient';
 
   // Duplicates are measured from the last open that was kept, so a proxy that
@@ -268,8 +270,8 @@ function contextualLabel(
   return 'recipient';
 }
 
-/** True when `at` lies within the window of one of the sorted view times. */
-function isDuringSelfView(at: number, viewTimes: number[]): boolean {
+/** True when `at` lies from `beforeMs` before to SELF_VIEW_AFTER_MS after one of the sorted view times. */
+function isDuringSelfView(at: number, viewTimes: number[], beforeMs: number): boolean {
   // Find the first view that is not too far in the past, then check it is not too far ahead.
   let low = 0;
   let high = viewTimes.length;
@@ -278,7 +280,7 @@ function isDuringSelfView(at: number, viewTimes: number[]): boolean {
     if (viewTimes[middle] < at - SELF_VIEW_AFTER_MS) low = middle + 1;
     else high = middle;
   }
-  return low < viewTimes.length && viewTimes[low] <= at + SELF_VIEW_BEFORE_MS;
+  return low < viewTimes.length && viewTimes[low] <= at + beforeMs;
 }
 
 /** Returns the ids of clicks that the burst and early-click rules mark as a scanner. */
