@@ -6,6 +6,8 @@ import { loggerOptions } from './logger';
 import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
 import { pixelRoutes } from './routes/pixel';
+import { privacyRoutes } from './routes/privacy';
+import { registerApiRateLimit } from './rateLimit';
 import type { HitRecord, Store } from './store/types';
 
 export interface Clock {
@@ -84,6 +86,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
   pixelRoutes(app, context);
   linkRoutes(app, context);
+  privacyRoutes(app, context);
+  registerApiRateLimit(app, context, config.apiRateLimitPerMinute);
   apiRoutes(app, context);
 
   app.addHook('onClose', async () => {
