@@ -1,11 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createVerifier, type IdTokenVerifier } from './auth/verifier';
 import type { Config } from './config';
 import { HitWriter } from './hitWriter';
 import { loggerOptions } from './logger';
 import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
-import { pixelRoutes } from './routes/pixel';
+import { pixelRoutes, sendPixel } from './routes/pixel';
 import { privacyRoutes } from './routes/privacy';
 import { registerApiRateLimit } from './rateLimit';
 import type { HitRecord, Store } from './store/types';
@@ -52,6 +52,12 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: false,
+    // URLs that no route can take (invalid percent-encoding, a parameter over
+    // maxParamLength): pixel paths still get the GIF, others a 400 that does not echo the URL.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (request.url.startsWith('/o/')) return sendPixel(reply);
+      return reply.code(400).send({ error: 'invalid_url', message: `invalid request URL (${error.code}); check its percent-encoding and length` });
+    },
   });
 
   const hitWriter = new HitWriter(
