@@ -9,6 +9,8 @@ export interface RetentionPurge {
   /** Deletes the messages expired at the clock's current time; returns how many. */
   runOnce(): Promise<number>;
   stop(): void;
+  /** The interval timer, unref'd. */
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -29,5 +31,5 @@ export function startRetentionPurge(store: Store, clock: Clock, log: FastifyBase
     });
   }, intervalMs);
   timer.unref();
-  return { runOnce, stop: () => clearInterval(timer) };
+  return { runOnce, stop: () => clearInterval(timer), timer };
 }
