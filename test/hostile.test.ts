@@ -16,7 +16,7 @@ import {
 /*
  * Hostile input against a tracker on the production profile, whose identity
  * tokens are verified by google-auth-library against a loopback certificate
- * server. Every case checks that the tracker neither crashes nor answers 500,
+ * server. Every case checks that the tracker neither crashes nor returns 500,
  * and the last test checks that nothing stored before the attacks was lost.
  */
 

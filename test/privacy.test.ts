@@ -16,7 +16,7 @@ import { join } from 'node:path';
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const DAY_MS = 86_400_000;
 
-/** A pino logger writing the tracker's JSON lines into an array. */
+/** Creates a pino logger with the tracker's options that collects its JSON lines in an array. */
 function capturingLogger(level = 'trace'): { logger: FastifyBaseLogger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({

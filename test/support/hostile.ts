@@ -8,11 +8,11 @@ import { SqliteStore } from '../../tracker/store/sqlite';
 import { startTrackerProcess, type TrackerProcess } from './trackerProcess';
 
 /*
- * Helpers for tests that attack the tracker: an RSA key pair with a loopback
- * server publishing its certificate the way Google's v1 certs endpoint does
- * (`{ kid: PEM }`), the built tracker on the production profile verifying
- * identity tokens against that server, and raw HTTP over a socket for requests that
- * HTTP clients refuse to send.
+ * Helpers for tests that attack the tracker. A loopback server publishes an
+ * RSA key's certificate the way Google's v1 certs endpoint does
+ * (`{ kid: PEM }`), and the built tracker runs on the production profile,
+ * verifying identity tokens against that server. Raw HTTP over a socket
+ * sends the requests that HTTP clients refuse to send.
  */
 
 export function newRsaKey(): string {
@@ -21,7 +21,7 @@ export function newRsaKey(): string {
 
 export interface CertServer {
   url: string;
-  /** Requests the server has answered. */
+  /** Count of requests the server has received. */
   requests: () => number;
   close(): Promise<void>;
 }
@@ -114,7 +114,7 @@ export function rawHttp(port: number, request: string | Buffer, timeoutMs = 3000
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      // The server may reset the connection after answering an oversized request.
+      // The server may reset the connection after responding to an oversized request.
       if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return;
       clearTimeout(timer);
       reject(error);

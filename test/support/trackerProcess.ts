@@ -83,14 +83,15 @@ export function sendRequest(port: number, options: InjectOptions): Promise<Respo
 
 /**
  * Starts the built tracker with `env` on top of a local-profile default
- * (fresh data folder, random port) and waits until `/healthz` answers.
+ * (fresh data folder, random port unless `env.PORT` names one) and waits
+ * until `/healthz` returns 200.
  */
 export async function startTrackerProcess(env: Record<string, string> = {}, dataDir?: string): Promise<TrackerProcess> {
   if (!existsSync(TRACKER_SCRIPT)) {
     throw new Error(`${TRACKER_SCRIPT} is missing; run \`npm run build:tracker\` (npm test does) before these tests`);
   }
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'tracker-process-'));
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [TRACKER_SCRIPT], {
     env: {
       PATH: process.env.PATH,
