@@ -1,5 +1,7 @@
 import { signDevIdToken } from '../tracker/auth/devSignin';
 import { TRANSPARENT_GIF } from '../tracker/gif';
+import { AuthError } from '../tracker/auth/verifier';
+import { reusingVerifier } from '../tracker/rateLimit';
 import { issueToken } from '../tracker/tokens';
 import {
   newRsaKey,
@@ -522,6 +524,43 @@ describe('API rate limit', () => {
       const click = await limited.inject({ url: path, headers: { 'x-forwarded-for': '203.0.113.1' } });
       expect(click.statusCode).toBe(302);
     }
+  });
+});
+
+describe('verification reuse', () => {
+  function countingVerifier(fail = false) {
+    const inner = {
+      calls: 0,
+      async verify(token: string) {
+        inner.calls += 1;
+        if (fail) throw new AuthError('identity token rejected: Invalid token signature');
+        return { email: `${token}@example.com` };
+      },
+    };
+    return inner;
+  }
+
+  test('reuses a success for 5 s only', async () => {
+    const inner = countingVerifier();
+    let time = 1_000_000;
+    const verifier = reusingVerifier(inner, () => time);
+    expect(await verifier.verify('t1')).toEqual({ email: 't1@example.com' });
+    time += 4_999;
+    await verifier.verify('t1');
+    expect(inner.calls).toBe(1);
+    time += 1;
+    await verifier.verify('t1');
+    expect(inner.calls).toBe(2);
+    await verifier.verify('t2');
+    expect(inner.calls).toBe(3);
+  });
+
+  test('never reuses a failure', async () => {
+    const inner = countingVerifier(true);
+    const verifier = reusingVerifier(inner, () => 0);
+    await expect(verifier.verify('bad')).rejects.toThrow('Invalid token signature');
+    await expect(verifier.verify('bad')).rejects.toThrow('Invalid token signature');
+    expect(inner.calls).toBe(2);
   });
 });
 
