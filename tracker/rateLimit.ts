@@ -105,9 +105,10 @@ export function registerApiRateLimit(app: FastifyInstance, context: AppContext, 
 
     // A root hook that returns at once outside /api/, so the API routes are
     // limited before their authentication runs and no other route is touched.
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/api/')) return;
-      await limit.call(app, request, reply);
+    // Callback style, so pixels and links pass without allocating a promise.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.url.startsWith('/api/')) return done();
+      limit.call(app, request, reply).then(() => done(), done);
     });
   });
 }

@@ -149,6 +149,11 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoint every 10,000 WAL pages (about 40 MiB) instead of SQLite's 1,000: hits land
+    // at random places in four B-trees, so rarer checkpoints write each hot page once for many
+    // commits. In batches of 64 this cut the store's CPU per hit from 129-228 us to 91-123 us
+    // as a file grew to 38,000 hits (2-core AMD EPYC VM, the benchmark machine).
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     this.retentionMs = options.retentionDays * 86_400_000;
     this.maxStoredHits = options.maxStoredHitsPerMessage ?? Number.MAX_SAFE_INTEGER;
