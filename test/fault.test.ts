@@ -86,6 +86,11 @@ class FaultyStore extends SqliteStore {
   }
 }
 
+/** Sums a kind's counts over every label: relabelling moves hits between labels, never out. */
+function kindTotal(counts: Record<string, number> | undefined): number {
+  return Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
+}
+
 async function storedHitCount(store: Store, token: string): Promise<number> {
   return (await store.summary(token, 0))?.totalHits ?? 0;
 }
@@ -140,8 +145,8 @@ describe('store failing in process', () => {
     await store.recordHits(logged);
     expect(await storedHitCount(store, token)).toBe(20);
     const summary = await store.summary(token, 0);
-    expect(summary?.counts.open.recipient).toBe(10);
-    expect(summary?.counts.click.recipient).toBe(10);
+    expect(kindTotal(summary?.counts.open)).toBe(10);
+    expect(kindTotal(summary?.counts.click)).toBe(10);
   });
 
   test('slow commits are logged and stored once', async () => {
@@ -276,8 +281,8 @@ describe('tracker killed mid-load', () => {
         // Responses are sent only after the commit (or the unsaved line), so
         // every hit that got a response is stored or logged. The store may hold a few
         // more: hits committed just before the kill whose responses were lost.
-        expect((summary?.counts.open.recipient ?? 0) + loggedOpens).toBeGreaterThanOrEqual(opens);
-        expect((summary?.counts.click.recipient ?? 0) + loggedClicks).toBeGreaterThanOrEqual(clicks);
+        expect(kindTotal(summary?.counts.open) + loggedOpens).toBeGreaterThanOrEqual(opens);
+        expect(kindTotal(summary?.counts.click) + loggedClicks).toBeGreaterThanOrEqual(clicks);
         answered += opens + clicks;
         stored += summary?.totalHits ?? 0;
       }

@@ -41,6 +41,8 @@ function idToken(email: string, overrides: Partial<Parameters<typeof signDevIdTo
   return signDevIdToken(key, { email, audience: PRODUCTION_AUDIENCE, keyId: KID, ...overrides });
 }
 
+/** Sums a kind's counts over every label: relabelling moves hits between labels, never out. */
+const kindTotal = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -450,7 +452,7 @@ describe('flood on one pixel', () => {
     expect(stored).toHaveLength(10);
     const summary = await tracker.inject({ url: `/api/messages/${token}/summary?hits=500`, headers: bearer(idToken(ANA)) });
     expect(summary.json().totalHits).toBe(sent);
-    expect(summary.json().opens.recipient).toBe(sent);
+    expect(kindTotal(summary.json().opens)).toBe(sent);
     expect(summary.json().hits).toHaveLength(10);
   });
 
@@ -572,7 +574,7 @@ describe('after the attacks', () => {
   test('nothing stored before was lost', async () => {
     const response = await tracker.inject({ url: `/api/messages/${anaToken}/summary`, headers: bearer(idToken(ANA)) });
     expect(response.statusCode).toBe(200);
-    expect(response.json().opens.recipient).toBeGreaterThanOrEqual(SENTINEL_OPENS);
+    expect(kindTotal(response.json().opens)).toBeGreaterThanOrEqual(SENTINEL_OPENS);
     expect(await tracker.store.getMessage(bobToken)).not.toBeNull();
   });
 });

@@ -8,6 +8,9 @@ import { linkRoutes } from './routes/links';
 import { pixelRoutes, sendPixel } from './routes/pixel';
 import { privacyRoutes } from './routes/privacy';
 import { registerApiRateLimit } from './rateLimit';
+import { rewriteRoutes } from './routes/rewrite';
+import { factsRoutes } from './routes/facts';
+import { Relabeller } from './classify/relabel';
 import type { HitRecord, Store } from './store/types';
 
 export interface Clock {
@@ -60,11 +63,15 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     },
   });
 
+  const relabeller = new Relabeller(deps.store, app.log);
   const hitWriter = new HitWriter(
     deps.store,
     { maxWaitMs: config.batchMaxWaitMs, maxHits: config.batchMaxHits, deadlineMs: config.commitDeadlineMs },
     app.log,
-    deps.onCommitted,
+    (hits) => {
+      relabeller.afterCommit(hits);
+      deps.onCommitted?.(hits);
+    },
   );
   const context: AppContext = {
     config,
@@ -95,9 +102,12 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   privacyRoutes(app, context);
   registerApiRateLimit(app, context, config.apiRateLimitPerMinute);
   apiRoutes(app, context);
+  app.register(rewriteRoutes, { context });
+  factsRoutes(app, context, relabeller);
 
   app.addHook('onClose', async () => {
     await hitWriter.drain();
+    await relabeller.drain();
   });
   return app;
 }
