@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { GENERATOR_CORE } from './servers';
 
 /*
@@ -24,10 +24,14 @@ export interface LoadResult {
   errors: number;
   /** Count of responses per status code. */
   statuses: Record<string, number>;
+  /** Server CPU time (user + system) per response, in microseconds; null when not measured. */
+  cpuMicrosPerRequest: number | null;
 }
 
 export interface LoadOptions {
   port: number;
+  /** Process whose CPU time is read from /proc before and after the run. */
+  serverPid?: number;
   paths: string[];
   seconds: number;
   connections: number;
@@ -57,6 +61,26 @@ done = function(summary, latency, requests)
 end
 `;
 
+/** User plus system CPU time of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces, so fields are counted after its closing bracket.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Linux's USER_HZ, the unit of /proc CPU times; 100 on every mainstream architecture. */
+const TICKS_PER_SECOND = 100;
+
+/** Runs `run` and adds the server's CPU time per response to its result. */
+async function withCpu(options: LoadOptions, run: () => Promise<Omit<LoadResult, 'cpuMicrosPerRequest'>>): Promise<LoadResult> {
+  const before = options.serverPid ? cpuTicks(options.serverPid) : 0;
+  const result = await run();
+  if (!options.serverPid || result.requests === 0) return { ...result, cpuMicrosPerRequest: null };
+  const ticks = cpuTicks(options.serverPid) - before;
+  return { ...result, cpuMicrosPerRequest: (ticks / TICKS_PER_SECOND / result.requests) * 1e6 };
+}
+
 function toMs(value: string, unit: string): number {
   const number = Number(value);
   if (unit === 'us') return number / 1000;
@@ -67,7 +91,7 @@ function toMs(value: string, unit: string): number {
 }
 
 /** Parses wrk's `--latency` report and the status lines our Lua `done` hook prints. */
-export function parseWrk(output: string, expectedStatus: number): Omit<LoadResult, 'tool'> {
+export function parseWrk(output: string, expectedStatus: number): Omit<LoadResult, 'tool' | 'cpuMicrosPerRequest'> {
   const percentile = (p: string) => {
     const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(output);
     if (!match) throw new Error(`wrk output has no ${p}% latency line:\n${output}`);
@@ -96,6 +120,10 @@ export function parseWrk(output: string, expectedStatus: number): Omit<LoadResul
 }
 
 export async function runWrk(options: LoadOptions, workDir: string): Promise<LoadResult> {
+  return withCpu(options, () => runWrkOnce(options, workDir));
+}
+
+async function runWrkOnce(options: LoadOptions, workDir: string): Promise<Omit<LoadResult, 'cpuMicrosPerRequest'>> {
   const pathsFile = `${workDir}/paths-${options.port}.txt`;
   const scriptFile = `${workDir}/paths.lua`;
   writeFileSync(pathsFile, `${options.paths.join('\n')}\n`);
@@ -116,6 +144,10 @@ export async function runWrk(options: LoadOptions, workDir: string): Promise<Loa
 }
 
 export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
+  return withCpu(options, () => runAutocannonOnce(options));
+}
+
+async function runAutocannonOnce(options: LoadOptions): Promise<Omit<LoadResult, 'cpuMicrosPerRequest'>> {
   let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${options.port}`,

@@ -81,8 +81,8 @@ function describeMachine(): Record<string, string> {
   };
 }
 
-async function measure(name: string, port: number, paths: string[], expectedStatus: number, work: string): Promise<Row> {
-  const options: LoadOptions = { port, paths, seconds: SECONDS, connections: CONNECTIONS, expectedStatus };
+async function measure(name: string, server: Server, paths: string[], expectedStatus: number, work: string): Promise<Row> {
+  const options: LoadOptions = { port: server.port, serverPid: server.process.pid, paths, seconds: SECONDS, connections: CONNECTIONS, expectedStatus };
   log(`${name}: warming up for ${WARM_UP_SECONDS} s`);
   await runWrk({ ...options, seconds: WARM_UP_SECONDS }, work);
   log(`${name}: wrk for ${SECONDS} s`);
@@ -97,12 +97,12 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 function loadTable(rows: Row[]): string {
   const bare = rows.find((row) => row.target.startsWith('bare Fastify'));
   const lines = [
-    '| server | tool | req/s | p50 ms | p99 ms | errors | req/s ÷ bare Fastify | p99 ÷ bare Fastify |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| server | tool | req/s | p50 ms | p99 ms | errors | req/s ÷ bare Fastify | p99 ÷ bare Fastify | server CPU µs/request |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     if (row.unavailable) {
-      lines.push(`| ${row.target} | – | – | – | – | – | – | ${row.unavailable} |`);
+      lines.push(`| ${row.target} | – | – | – | – | – | – | – | ${row.unavailable} |`);
       continue;
     }
     for (const result of row.results) {
@@ -110,7 +110,7 @@ function loadTable(rows: Row[]): string {
       const ratio = reference ? fixed(result.requestsPerSecond / reference.requestsPerSecond) : '–';
       const p99Ratio = reference ? fixed(result.p99Ms / reference.p99Ms) : '–';
       lines.push(
-        `| ${row.target} | ${result.tool} | ${Math.round(result.requestsPerSecond)} | ${fixed(result.p50Ms)} | ${fixed(result.p99Ms)} | ${result.errors} | ${ratio} | ${p99Ratio} |`,
+        `| ${row.target} | ${result.tool} | ${Math.round(result.requestsPerSecond)} | ${fixed(result.p50Ms)} | ${fixed(result.p99Ms)} | ${result.errors} | ${ratio} | ${p99Ratio} | ${result.cpuMicrosPerRequest === null ? '–' : fixed(result.cpuMicrosPerRequest, 0)} |`,
       );
     }
   }
@@ -136,8 +136,8 @@ async function benchTracker(
     log(`${name}: creating ${MESSAGES} messages and links through the API`);
     const fixtures = await createFixtures(client, MESSAGES);
     const rssIdleMiB = residentMiB(server.process.pid as number);
-    const pixel = await measure(name, server.port, fixtures.pixelPaths, 200, work);
-    const link = await measure(linkName, server.port, fixtures.linkPaths, 302, work);
+    const pixel = await measure(name, server, fixtures.pixelPaths, 200, work);
+    const link = await measure(linkName, server, fixtures.linkPaths, 302, work);
     const rssAfterLoadMiB = residentMiB(server.process.pid as number);
     log(`${name}: summary latency at ${SUMMARY_HITS} hits`);
     const summary = await summaryLatency(server, client, SUMMARY_HITS, SUMMARY_REQUESTS);
@@ -197,14 +197,14 @@ async function main(): Promise<void> {
   try {
     const nginx = await startNginx(join(work, 'nginx'));
     try {
-      rows.push(await measure('nginx, static GIF', nginx.port, pixelPathsForStatic(), 200, work));
+      rows.push(await measure('nginx, static GIF', nginx, pixelPathsForStatic(), 200, work));
     } finally {
       await nginx.stop();
     }
 
     const bare = await startBareFastify(BARE_FASTIFY);
     try {
-      rows.push(await measure('bare Fastify route', bare.port, pixelPathsForStatic(), 200, work));
+      rows.push(await measure('bare Fastify route', bare, pixelPathsForStatic(), 200, work));
     } finally {
       await bare.stop();
     }
@@ -249,6 +249,7 @@ function formatReport(
   const throughputRatio = wrkPixel && wrkBare ? wrkPixel.requestsPerSecond / wrkBare.requestsPerSecond : NaN;
   const p99Ratio = wrkPixel && wrkBare ? wrkPixel.p99Ms / wrkBare.p99Ms : NaN;
   const coldMedian = median(cold.restartMs);
+  const cpuRatio = wrkPixel?.cpuMicrosPerRequest && wrkBare?.cpuMicrosPerRequest ? wrkBare.cpuMicrosPerRequest / wrkPixel.cpuMicrosPerRequest : NaN;
 
   const lines = [
     '## Machine',
@@ -256,6 +257,7 @@ function formatReport(
     ...Object.entries(machine).map(([key, value]) => `- ${key}: ${value}`),
     `- servers pinned to core ${SERVER_CORE}, load generators to core ${GENERATOR_CORE} (taskset)`,
     `- each run: ${SECONDS} s, ${CONNECTIONS} connections, after a ${WARM_UP_SECONDS} s wrk warm-up; paths cycle over ${MESSAGES} messages`,
+    '- server CPU µs/request: the server process\'s user + system CPU time during the run over the responses counted; it is the figure least moved by other work on the machine',
     '',
     '## Throughput and latency',
     '',
@@ -278,6 +280,7 @@ function formatReport(
     '## Targets',
     '',
     `- pixel on SQLite at least 0.7 of bare Fastify's req/s (wrk): ${fixed(throughputRatio)}, ${verdict(throughputRatio >= 0.7)}`,
+    `- the same ratio from server CPU per request (bare Fastify's µs ÷ the pixel's µs, wrk runs): ${fixed(cpuRatio)}`,
     `- pixel on SQLite p99 at most 2 × bare Fastify's p99 (wrk): ${fixed(p99Ratio)} ×, ${verdict(p99Ratio <= 2)}`,
     `- cold start at most 1000 ms: ${fixed(coldMedian, 0)} ms, ${verdict(coldMedian <= 1000)}`,
     `- resident memory after load at most 250 MiB: ${fixed(sqlite.rssAfterLoadMiB, 0)} MiB, ${verdict(sqlite.rssAfterLoadMiB <= 250)}`,

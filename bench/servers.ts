@@ -105,10 +105,10 @@ export async function startNginx(dir: string): Promise<Server> {
   const port = await freePort();
   mkdirSync(join(dir, 'root'), { recursive: true });
   writeFileSync(join(dir, 'root', 'pixel.gif'), TRANSPARENT_GIF);
-  // One worker process, to match the single Node.js process it is compared with.
+  // One process (no master), to match the single Node.js process it is compared with
+  // and so its CPU time can be read from one /proc entry.
   const config = `
-worker_processes 1;
-master_process on;
+master_process off;
 user root;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
