@@ -62,7 +62,7 @@ end
 `;
 
 /** User plus system CPU time of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may contain spaces, so fields are counted after its closing bracket.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -70,7 +70,7 @@ function cpuTicks(pid: number): number {
 }
 
 /** Linux's USER_HZ, the unit of /proc CPU times; 100 on every mainstream architecture. */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /** Runs `run` and adds the server's CPU time per response to its result. */
 async function withCpu(options: LoadOptions, run: () => Promise<Omit<LoadResult, 'cpuMicrosPerRequest'>>): Promise<LoadResult> {

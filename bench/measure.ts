@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { BENCH_USER_AGENT } from './generators';
+import { BENCH_USER_AGENT, cpuTicks, TICKS_PER_SECOND } from './generators';
 import { spawnPinned, freePort, probe, type Server } from './servers';
 import type { ApiClient } from './setup';
 import { createMessage } from './setup';
@@ -47,7 +47,7 @@ export async function coldStartMs(script: string, dataDir: string, pixelPath: st
       if ((await probe(port, pixelPath, 500)) === 200) return performance.now() - started;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    throw new Error(`tracker did not answer a pixel within 30 s:\n${server.output()}`);
+    throw new Error(`tracker returned no pixel within 30 s:\n${server.output()}`);
   } finally {
     await server.stop();
   }
@@ -72,6 +72,8 @@ export interface SummaryLatency {
   requests: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server CPU time (user + system) per summary request, in microseconds. */
+  cpuMicrosPerRequest: number;
 }
 
 function timedGet(agent: Agent, client: ApiClient, path: string): Promise<{ ms: number; status: number; body: string }> {
@@ -106,11 +108,14 @@ export async function summaryLatency(server: Server, client: ApiClient, hits: nu
 
   for (let i = 0; i < 50; i += 1) await timedGet(agent, client, path);
   const times: number[] = [];
+  const ticksBefore = cpuTicks(server.process.pid as number);
   for (let i = 0; i < requests; i += 1) {
     const { ms, status } = await timedGet(agent, client, path);
     if (status !== 200) throw new Error(`summary returned ${status}`);
     times.push(ms);
   }
+  const ticks = cpuTicks(server.process.pid as number) - ticksBefore;
   agent.destroy();
-  return { hits, requests, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
+  const cpuMicrosPerRequest = (ticks / TICKS_PER_SECOND / requests) * 1e6;
+  return { hits, requests, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), cpuMicrosPerRequest };
 }
