@@ -74,6 +74,30 @@ export interface SummaryLatency {
   p99Ms: number;
   /** Server CPU time (user + system) per summary request, in microseconds. */
   cpuMicrosPerRequest: number;
+  /** Milliseconds the server stayed busy after the last pixel response (background relabelling). */
+  busyAfterLoadMs: number;
+}
+
+/**
+ * Waits until the process uses no CPU for `quietMs` and returns how long that
+ * took, so the work a load left queued (relabelling after commits) does not
+ * count against the next measurement. Gives up after `maxMs`.
+ */
+async function waitUntilIdle(pid: number, quietMs = 500, maxMs = 120_000): Promise<number> {
+  const started = performance.now();
+  let last = cpuTicks(pid);
+  let quietSince = performance.now();
+  while (performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = cpuTicks(pid);
+    if (now !== last) {
+      last = now;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince >= quietMs) {
+      return quietSince - started;
+    }
+  }
+  return maxMs;
 }
 
 function timedGet(agent: Agent, client: ApiClient, path: string): Promise<{ ms: number; status: number; body: string }> {
@@ -98,6 +122,7 @@ function timedGet(agent: Agent, client: ApiClient, path: string): Promise<{ ms: 
 export async function summaryLatency(server: Server, client: ApiClient, hits: number, requests: number): Promise<SummaryLatency> {
   const token = await createMessage(client);
   await loadOnePixel(server, token, hits);
+  const busyAfterLoadMs = await waitUntilIdle(server.process.pid as number);
 
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const path = `/api/messages/${token}/summary`;
@@ -117,5 +142,5 @@ export async function summaryLatency(server: Server, client: ApiClient, hits: nu
   const ticks = cpuTicks(server.process.pid as number) - ticksBefore;
   agent.destroy();
   const cpuMicrosPerRequest = (ticks / TICKS_PER_SECOND / requests) * 1e6;
-  return { hits, requests, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), cpuMicrosPerRequest };
+  return { hits, requests, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), cpuMicrosPerRequest, busyAfterLoadMs };
 }

@@ -271,6 +271,7 @@ function formatReport(
     `| resident memory after load (MiB) | ${fixed(sqlite.rssAfterLoadMiB, 0)} | ${firestore ? fixed(firestore.rssAfterLoadMiB, 0) : '–'} |`,
     `| summary p50 at ${SUMMARY_HITS} hits (ms, ${SUMMARY_REQUESTS} requests) | ${fixed(sqlite.summary.p50Ms)} | ${firestore ? fixed(firestore.summary.p50Ms) : '–'} |`,
     `| summary p99 at ${SUMMARY_HITS} hits (ms) | ${fixed(sqlite.summary.p99Ms)} | ${firestore ? fixed(firestore.summary.p99Ms) : '–'} |`,
+    `| server busy after the last of the ${SUMMARY_HITS} pixel responses (ms; summary measured after) | ${fixed(sqlite.summary.busyAfterLoadMs, 0)} | ${firestore ? fixed(firestore.summary.busyAfterLoadMs, 0) : '–'} |`,
     `| summary server CPU per request at ${SUMMARY_HITS} hits (µs) | ${fixed(sqlite.summary.cpuMicrosPerRequest, 0)} | ${firestore ? fixed(firestore.summary.cpuMicrosPerRequest, 0) : '–'} |`,
     '',
     '## Cold start (process start to first pixel answered)',
