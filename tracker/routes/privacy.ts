@@ -58,9 +58,10 @@ its last activity (its creation, an open or a click). Expired data is removed au
 
 <h2>How to delete it</h2>
 <ul>
-<li>Senders can delete every record about themselves and their tracked emails at once: the add-on
-sends the request <code>DELETE /api/me/data</code>, signed with the sender's Google identity token.
-The deletion takes effect immediately and cannot be undone.</li>
+<li>Senders can delete every record about themselves and their tracked emails at once: in the
+add-on, open Settings and choose <em>Delete all my tracking data</em>. The add-on then sends the
+request <code>DELETE /api/me/data</code>, signed with the sender's Google identity token. The
+deletion takes effect immediately and cannot be undone.</li>
 <li>Readers who want the records about their opens and clicks deleted can ask the sender of the
 email, who can delete them as above.</li>
 </ul>
