@@ -1,7 +1,7 @@
-import { createCardService, MAX_WIDGETS_PER_CARD } from './support/appsScript/cardService';
-import { FakeGmailApp } from './support/appsScript/gmailApp';
-import { FakeCache, formatDate } from './support/appsScript/services';
-import { FakeUrlFetchApp } from './support/appsScript/urlFetchApp';
+import { createCardService, MAX_WIDGETS_PER_CARD } from '../sandbox/cardService';
+import { FakeGmailApp } from '../sandbox/gmailApp';
+import { FakeCache, formatDate } from '../sandbox/services';
+import { FakeUrlFetchApp } from '../sandbox/urlFetchApp';
 
 // The fakes must reject what Apps Script rejects or drops, or the add-on tests
 // would pass on code that fails after a push.
@@ -78,6 +78,7 @@ describe('Utilities.formatDate fake', () => {
   });
 
   test('rejects letters it does not model', () => {
-    expect(() => formatDate(new Date(0), 'Etc/UTC', 'EEE d MMM')).toThrow('does not support the pattern letters "EEE"');
+    expect(() => formatDate(new Date(0), 'Etc/UTC', 'EEEE d MMM')).toThrow('does not support the pattern letters "EEEE"');
+    expect(formatDate(new Date('2026-03-02T23:30:00Z'), 'Europe/Berlin', 'EEE d MMM')).toBe('Tue 3 Mar');
   });
 });

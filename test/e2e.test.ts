@@ -9,11 +9,11 @@ import type { MessageSummary } from '../shared/api';
 import { findPixelTokens, pixelHtml } from '../shared/urls';
 import { loadOrCreateDevKey, signDevIdToken } from '../tracker/auth/devSignin';
 import { LOCAL_AUDIENCE } from '../tracker/config';
-import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/appsScript/build';
-import { cardJson, responseJson, type CardJson, type DraftBodyUpdateJson } from './support/appsScript/cardService';
-import { clickEvent, commonEvent, findButton, rows, visibleText } from './support/appsScript/cards';
-import { loadAddon, type LoadedAddon } from './support/appsScript/loadAddon';
-import { formatDate } from './support/appsScript/services';
+import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/addonBuild';
+import { cardJson, responseJson, type CardJson, type DraftBodyUpdateJson } from '../sandbox/cardService';
+import { clickEvent, commonEvent, findButton, rows, visibleText } from '../sandbox/cards';
+import { loadAddon, type LoadedAddon } from '../sandbox/loadAddon';
+import { formatDate } from '../sandbox/services';
 
 /*
  * The whole product on real parts, in the order a sender and a recipient act.
@@ -74,7 +74,7 @@ async function waitForTracker(baseUrl: string, tracker: ChildProcess, output: ()
 function draftUpdate(result: unknown): DraftBodyUpdateJson {
   const response = responseJson(result);
   if (response.type !== 'UpdateDraftActionResponse') {
-    const card = response.navigation.updateCard;
+    const card = response.type === 'ActionResponse' ? response.navigation.updateCard : undefined;
     throw new Error(`expected a draft update, got the card redrawn: ${card ? visibleText(card).join(' | ') : 'no card'}`);
   }
   return response.body;

@@ -20,7 +20,7 @@ process.stdin.on('end', () => {
   const request = JSON.parse(input);
   const url = new URL(request.url);
   if (!LOOPBACK.has(url.hostname)) {
-    finish({ error: `refusing to contact ${url.hostname}: the test fetch helper only reaches loopback hosts` });
+    finish({ error: `refusing to contact ${url.hostname}: the fetch helper only reaches loopback hosts` });
     return;
   }
   const client = url.protocol === 'https:' ? https : http;

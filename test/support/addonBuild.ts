@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildAddon, type AddonBuildMode } from '../../../scripts/build-addon';
+import { buildAddon, type AddonBuildMode } from '../../scripts/build-addon';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
+export const REPO_ROOT = resolve(__dirname, '../..');
 
 /** Builds the add-on into a fresh temporary folder and returns the folder. */
 export function buildAddonForTest(trackerBaseUrl: string, mode: AddonBuildMode = 'local'): string {
