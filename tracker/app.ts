@@ -1,11 +1,13 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createVerifier, type IdTokenVerifier } from './auth/verifier';
 import type { Config } from './config';
 import { HitWriter } from './hitWriter';
 import { loggerOptions } from './logger';
 import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
-import { pixelRoutes } from './routes/pixel';
+import { pixelRoutes, sendPixel } from './routes/pixel';
+import { privacyRoutes } from './routes/privacy';
+import { registerApiRateLimit } from './rateLimit';
 import { rewriteRoutes } from './routes/rewrite';
 import { factsRoutes } from './routes/facts';
 import { Relabeller } from './classify/relabel';
@@ -53,6 +55,12 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: false,
+    // URLs that no route can take (invalid percent-encoding, a parameter over
+    // maxParamLength): pixel paths still get the GIF, others a 400 that does not echo the URL.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (request.url.startsWith('/o/')) return sendPixel(reply);
+      return reply.code(400).send({ error: 'invalid_url', message: `invalid request URL (${error.code}); check its percent-encoding and length` });
+    },
   });
 
   const relabeller = new Relabeller(deps.store, app.log);
@@ -91,6 +99,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
   pixelRoutes(app, context);
   linkRoutes(app, context);
+  privacyRoutes(app, context);
+  registerApiRateLimit(app, context, config.apiRateLimitPerMinute);
   apiRoutes(app, context);
   app.register(rewriteRoutes, { context });
   factsRoutes(app, context, relabeller);

@@ -42,6 +42,8 @@ export interface Config {
   commitDeadlineMs: number;
   /** Hits stored one by one per message; beyond it they are only counted. */
   maxStoredHitsPerMessage: number;
+  /** API requests allowed per minute for each sender (or client address when unauthenticated). */
+  apiRateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     batchMaxHits: integer(env, 'BATCH_MAX_HITS', 200, 1, 500),
     commitDeadlineMs: integer(env, 'COMMIT_DEADLINE_MS', 800, 1, 10000),
     maxStoredHitsPerMessage: integer(env, 'MAX_STORED_HITS_PER_MESSAGE', 10000, 10, 1000000),
+    apiRateLimitPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   };
 }

@@ -1,5 +1,6 @@
-import { buildApp } from './app';
+import { buildApp, systemClock } from './app';
 import { ConfigError, loadConfig } from './config';
+import { startRetentionPurge } from './retention';
 import { openStore } from './store/index';
 
 /*
@@ -22,12 +23,14 @@ async function main(): Promise<void> {
 
   const store = await openStore(config);
   const app = buildApp(config, { store });
+  const purge = startRetentionPurge(store, systemClock, app.log);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ event: 'server.stopping', signal }, 'stopping: committing queued hits');
+    purge.stop();
     try {
       await app.close();
       await store.close();

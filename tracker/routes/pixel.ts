@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NO_CACHE, TRANSPARENT_GIF } from '../gif';
 import { buildHit } from '../hits';
 import { verifyToken } from '../tokens';
@@ -24,12 +24,17 @@ export function pixelRoutes(app: FastifyInstance, context: AppContext): void {
       }
     }
 
-    return reply
-      .code(200)
-      .header('content-type', 'image/gif')
-      .header('cache-control', NO_CACHE)
-      .header('pragma', 'no-cache')
-      .header('expires', '0')
-      .send(TRANSPARENT_GIF);
+    return sendPixel(reply);
   });
+}
+
+/** Sends the transparent GIF with status 200 and headers that keep image proxies from caching it. */
+export function sendPixel(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'image/gif')
+    .header('cache-control', NO_CACHE)
+    .header('pragma', 'no-cache')
+    .header('expires', '0')
+    .send(TRANSPARENT_GIF);
 }

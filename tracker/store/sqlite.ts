@@ -149,6 +149,11 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoint every 10,000 WAL pages (about 40 MiB) instead of SQLite's 1,000: hits land
+    // at random places in four B-trees, so rarer checkpoints write each hot page once for many
+    // commits. In batches of 64 this cut the store's CPU per hit from 129-228 us to 91-123 us
+    // as a file grew to 38,000 hits (2-core AMD EPYC VM, the benchmark machine).
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     this.retentionMs = options.retentionDays * 86_400_000;
     this.maxStoredHits = options.maxStoredHitsPerMessage ?? Number.MAX_SAFE_INTEGER;
@@ -177,8 +182,11 @@ export class SqliteStore implements Store {
       counts: db.prepare<[string], { kind: HitKind; label: HitLabel; count: number }>(
         'SELECT kind, label, count FROM hit_counts WHERE token = ?',
       ),
-      recipientOpenRange: db.prepare<[string], { first: number | null; last: number | null }>(
-        `SELECT MIN(at) AS first, MAX(at) AS last FROM hits WHERE token = ? AND kind = 'open' AND label = 'recipient'`,
+      // Two subqueries, because SQLite resolves a lone MIN or MAX with one index seek but
+      // scans every matching index entry when both are in one query (2 ms at 10,000 hits).
+      recipientOpenRange: db.prepare<{ token: string }, { first: number | null; last: number | null }>(
+        `SELECT (SELECT MIN(at) FROM hits WHERE token = @token AND kind = 'open' AND label = 'recipient') AS first,
+                (SELECT MAX(at) FROM hits WHERE token = @token AND kind = 'open' AND label = 'recipient') AS last`,
       ),
       recentHits: db.prepare<[string, number], HitRow>('SELECT * FROM hits WHERE token = ? ORDER BY at DESC, id DESC LIMIT ?'),
       allHits: db.prepare<[string, number], HitRow>('SELECT * FROM hits WHERE token = ? AND at >= ? ORDER BY at ASC, id ASC'),
@@ -270,7 +278,7 @@ export class SqliteStore implements Store {
       counts[kind][label] = count;
       totalCounted += count;
     }
-    const range = this.statements.recipientOpenRange.get(token);
+    const range = this.statements.recipientOpenRange.get({ token });
     return {
       message: toMessage(row),
       counts,
