@@ -78,11 +78,27 @@ function describeClient(address: string | null, agent: string | null): ClientFac
     return { proxy: null, client: null, ...unknown, hidesLocation: false };
   }
 
+  return { proxy: null, ...parseAgent(agent), hidesLocation: GOOGLE_PROXY_RANGES.has(address) };
+}
+
+/**
+ * Parsed user agents by string. A tracker sees the same few hundred user agents
+ * over and over, and ua-parser-js costs tens of microseconds a call, so results
+ * are kept; the cache is emptied when full rather than tracking recency.
+ */
+const parsedAgents = new Map<string, Pick<ClientFacts, 'client' | 'os' | 'device'>>();
+const MAX_PARSED_AGENTS = 2000;
+
+function parseAgent(agent: string): Pick<ClientFacts, 'client' | 'os' | 'device'> {
+  const cached = parsedAgents.get(agent);
+  if (cached) return cached;
+
   const parsed = new UAParser(agent).getResult();
   const os = parsed.os.name ?? null;
-  const device = deviceType(parsed.device.type, os);
-  const client = mailClientName(agent, parsed) ?? browserName(parsed);
-  return { proxy: null, client, os, device, hidesLocation: GOOGLE_PROXY_RANGES.has(address) };
+  const result = { client: mailClientName(agent, parsed) ?? browserName(parsed), os, device: deviceType(parsed.device.type, os) };
+  if (parsedAgents.size >= MAX_PARSED_AGENTS) parsedAgents.clear();
+  parsedAgents.set(agent, result);
+  return result;
 }
 
 /**

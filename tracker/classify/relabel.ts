@@ -10,7 +10,14 @@ import { DUPLICATE_WINDOW_MS, SCANNER_BURST_WINDOW_MS, labelMessageHits } from '
  * times the longest backward-looking window, so that the hits it reads have
  * their own predecessors too.
  */
-export const RELABEL_LOOKBACK_MS = 6 * Math.max(DUPLICATE_WINDOW_MS, SCANNER_BURST_WINDOW_MS);
+export const RELABEL_LOOKBACK_MS = 3 * Math.max(DUPLICATE_WINDOW_MS, SCANNER_BURST_WINDOW_MS);
+
+/**
+ * How long after a commit the windowed relabel of its messages waits. Commits
+ * on one message within this time share one relabel, so a busy message costs
+ * one relabel a second instead of one per batch of a few milliseconds.
+ */
+export const RELABEL_DELAY_MS = 1_000;
 
 /**
  * Reads a message, its self-views and its hits, runs `labelMessageHits` and
@@ -55,10 +62,12 @@ export interface RelabelLog {
  */
 export class Relabeller {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly scheduled = new Map<string, { sinceAt: number; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly store: Store,
     private readonly log: RelabelLog,
+    private readonly delayMs = RELABEL_DELAY_MS,
   ) {}
 
   /** Relabels one message in its turn (all hits, or those at or after `sinceAt`) and returns the changes. */
@@ -73,23 +82,37 @@ export class Relabeller {
   }
 
   /**
-   * Relabels the window of each message in a committed batch. Failures are
-   * logged, not raised: the hits are stored, and the next relabel of the
-   * message corrects their labels.
+   * Schedules a windowed relabel of each message in a committed batch,
+   * RELABEL_DELAY_MS later, merged with any relabel already scheduled for that
+   * message. Failures are logged, not raised: the hits are stored, and the next
+   * relabel of the message corrects their labels.
    */
   afterCommit(hits: HitRecord[]): void {
-    const earliest = new Map<string, number>();
-    for (const hit of hits) earliest.set(hit.token, Math.min(hit.at, earliest.get(hit.token) ?? Infinity));
-
-    for (const [token, sinceAt] of earliest) {
-      this.relabel(token, sinceAt).catch((error: Error) => {
-        this.log.error({ event: 'relabel.failed', token, err: error }, `relabelling message ${token} after a batch failed`);
-      });
+    for (const hit of hits) {
+      const scheduled = this.scheduled.get(hit.token);
+      if (scheduled) {
+        scheduled.sinceAt = Math.min(scheduled.sinceAt, hit.at);
+        continue;
+      }
+      const timer = setTimeout(() => this.runScheduled(hit.token), this.delayMs);
+      timer.unref();
+      this.scheduled.set(hit.token, { sinceAt: hit.at, timer });
     }
   }
 
-  /** Resolves when every queued relabel has finished. */
+  private runScheduled(token: string): void {
+    const scheduled = this.scheduled.get(token);
+    if (!scheduled) return;
+    clearTimeout(scheduled.timer);
+    this.scheduled.delete(token);
+    this.relabel(token, scheduled.sinceAt).catch((error: Error) => {
+      this.log.error({ event: 'relabel.failed', token, err: error }, `relabelling message ${token} after a batch failed`);
+    });
+  }
+
+  /** Runs the scheduled relabels now and resolves when every relabel has finished. */
   async drain(): Promise<void> {
+    for (const token of [...this.scheduled.keys()]) this.runScheduled(token);
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
   }
 }
