@@ -159,6 +159,12 @@ export class FirestoreStore implements Store {
   private readonly ownsClient: boolean;
   private readonly retentionMs: number;
   private readonly maxStoredHits: number;
+  /**
+   * Messages whose document a transaction of this process is writing. Others
+   * send their counters to shards meanwhile: two transactions that both read
+   * and then write one document deadlock, and one of them must retry.
+   */
+  private readonly messageWrites = new Set<string>();
 
   constructor(options: FirestoreStoreOptions) {
     this.ownsClient = !options.firestore;
@@ -266,64 +272,83 @@ export class FirestoreStore implements Store {
     // batch of a busy message conflict.
     const shardStored = await this.shardStoredHits(tokens);
 
-    return this.db.runTransaction(async (tx) => {
-      const result: RecordResult = { stored: [], orphaned: [] };
-      const messageSnapshots = await tx.getAll(...tokens.map((token) => this.messageRef(token)));
-      const messages = new Map(messageSnapshots.filter((s) => s.exists).map((s) => [s.id, s]));
+    const claimed = new Set<string>();
+    try {
+      return await this.db.runTransaction(async (tx) => {
+        for (const token of claimed) this.messageWrites.delete(token);
+        claimed.clear();
+        return this.recordInTransaction(tx, hits, tokens, shardStored, claimed);
+      });
+    } finally {
+      for (const token of claimed) this.messageWrites.delete(token);
+    }
+  }
 
-      const candidates = hits.filter((hit) => messages.has(hit.token));
-      const seen = new Set<string>();
-      const unique = candidates.filter((hit) => !seen.has(hit.id) && seen.add(hit.id));
-      const existing = new Set<string>();
-      if (unique.length > 0) {
-        const hitSnapshots = await tx.getAll(...unique.map((hit) => this.messageRef(hit.token).collection('hits').doc(hit.id)));
-        for (const snapshot of hitSnapshots) if (snapshot.exists) existing.add(`${snapshot.ref.parent.parent!.id}/${snapshot.id}`);
+  private async recordInTransaction(
+    tx: Transaction,
+    hits: HitRecord[],
+    tokens: string[],
+    shardStored: Map<string, number>,
+    claimed: Set<string>,
+  ): Promise<RecordResult> {
+    const result: RecordResult = { stored: [], orphaned: [] };
+    const messageSnapshots = await tx.getAll(...tokens.map((token) => this.messageRef(token)));
+    const messages = new Map(messageSnapshots.filter((s) => s.exists).map((s) => [s.id, s]));
+
+    const candidates = hits.filter((hit) => messages.has(hit.token));
+    const seen = new Set<string>();
+    const unique = candidates.filter((hit) => !seen.has(hit.id) && seen.add(hit.id));
+    const existing = new Set<string>();
+    if (unique.length > 0) {
+      const hitSnapshots = await tx.getAll(...unique.map((hit) => this.messageRef(hit.token).collection('hits').doc(hit.id)));
+      for (const snapshot of hitSnapshots) if (snapshot.exists) existing.add(`${snapshot.ref.parent.parent!.id}/${snapshot.id}`);
+    }
+
+    const storedCount = new Map<string, number>();
+    for (const [token, snapshot] of messages) {
+      storedCount.set(token, ((snapshot.get('storedHits') as number | undefined) ?? 0) + (shardStored.get(token) ?? 0));
+    }
+    const deltas = new Map<string, CounterDelta>();
+    const written = new Set<string>();
+
+    for (const hit of hits) {
+      if (!messages.has(hit.token)) {
+        result.orphaned.push(hit.id);
+        continue;
       }
+      const key = `${hit.token}/${hit.id}`;
+      result.stored.push(hit.id);
+      if (existing.has(key) || written.has(key)) continue;
+      written.add(key);
 
-      const storedCount = new Map<string, number>();
-      for (const [token, snapshot] of messages) {
-        storedCount.set(token, ((snapshot.get('storedHits') as number | undefined) ?? 0) + (shardStored.get(token) ?? 0));
+      // Beyond the per-message cap a hit only moves the totals.
+      const delta = deltas.get(hit.token) ?? { counts: new Map<string, number>(), storedHits: 0, maxAt: Number.MIN_SAFE_INTEGER };
+      deltas.set(hit.token, delta);
+      const countKey = `${hit.kind}.${hit.label}`;
+      delta.counts.set(countKey, (delta.counts.get(countKey) ?? 0) + 1);
+      delta.maxAt = Math.max(delta.maxAt, hit.at);
+      const stored = storedCount.get(hit.token) ?? 0;
+      if (stored < this.maxStoredHits) {
+        tx.create(this.messageRef(hit.token).collection('hits').doc(hit.id), hitFields(hit, toTimestamp(hit.at + this.retentionMs)));
+        storedCount.set(hit.token, stored + 1);
+        delta.storedHits += 1;
       }
-      const deltas = new Map<string, CounterDelta>();
-      const written = new Set<string>();
+    }
 
-      for (const hit of hits) {
-        if (!messages.has(hit.token)) {
-          result.orphaned.push(hit.id);
-          continue;
-        }
-        const key = `${hit.token}/${hit.id}`;
-        result.stored.push(hit.id);
-        if (existing.has(key) || written.has(key)) continue;
-        written.add(key);
-
-        // Beyond the per-message cap a hit only moves the totals.
-        const delta = deltas.get(hit.token) ?? { counts: new Map<string, number>(), storedHits: 0, maxAt: Number.MIN_SAFE_INTEGER };
-        deltas.set(hit.token, delta);
-        const countKey = `${hit.kind}.${hit.label}`;
-        delta.counts.set(countKey, (delta.counts.get(countKey) ?? 0) + 1);
-        delta.maxAt = Math.max(delta.maxAt, hit.at);
-        const stored = storedCount.get(hit.token) ?? 0;
-        if (stored < this.maxStoredHits) {
-          tx.create(this.messageRef(hit.token).collection('hits').doc(hit.id), hitFields(hit, toTimestamp(hit.at + this.retentionMs)));
-          storedCount.set(hit.token, stored + 1);
-          delta.storedHits += 1;
-        }
-      }
-
-      for (const [token, delta] of deltas) this.writeCounters(tx, messages.get(token)!, delta);
-      return result;
-    });
+    for (const [token, delta] of deltas) this.writeCounters(tx, messages.get(token)!, delta, claimed);
+    return result;
   }
 
   /** Writes one batch's counter increments for one message: to the message document or to a random shard. */
-  private writeCounters(tx: Transaction, message: DocumentSnapshot, delta: CounterDelta): void {
+  private writeCounters(tx: Transaction, message: DocumentSnapshot, delta: CounterDelta, claimed: Set<string>): void {
     const increments: DocumentData = {};
     for (const [countKey, value] of delta.counts) increments[`counts.${countKey}`] = FieldValue.increment(value);
     if (delta.storedHits > 0) increments.storedHits = FieldValue.increment(delta.storedHits);
 
     const lastActivityAt = message.get('lastActivityAt') as number;
-    if (delta.maxAt >= lastActivityAt + ACTIVITY_STEP_MS) {
+    if (delta.maxAt >= lastActivityAt + ACTIVITY_STEP_MS && !this.messageWrites.has(message.id)) {
+      this.messageWrites.add(message.id);
+      claimed.add(message.id);
       const expiresAt = Math.max((message.get('expiresAt') as Timestamp).toMillis(), delta.maxAt + this.retentionMs);
       tx.update(message.ref, { ...increments, lastActivityAt: delta.maxAt, expiresAt: toTimestamp(expiresAt) });
       return;
