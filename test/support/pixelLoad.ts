@@ -29,12 +29,14 @@ export function loadIndex(userAgent: string | null): number | null {
 /**
  * Sends `count` GET requests to `urlFor(i)` on 127.0.0.1, at most `concurrency`
  * at a time, and stops starting new ones when `shouldStop` returns true.
+ * `onResult` sees each result as it arrives.
  */
 export async function sendLoad(
   urlFor: (index: number) => string,
   count: number,
   concurrency: number,
   shouldStop: () => boolean = () => false,
+  onResult: (result: LoadResult) => void = () => {},
 ): Promise<LoadResult[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const results: LoadResult[] = [];
@@ -66,7 +68,9 @@ export async function sendLoad(
     while (next < count && !shouldStop()) {
       const index = next;
       next += 1;
-      results.push(await one(index));
+      const result = await one(index);
+      results.push(result);
+      onResult(result);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
