@@ -101,3 +101,61 @@ export interface ActivityResponse {
 export interface DeleteMyDataResponse {
   deletedMessages: number;
 }
+
+/** Why the link rewriter left a link as written. */
+export type LinkSkipReason =
+  | 'empty' // no URL in the href
+  | 'anchor' // "#name": a place inside the message
+  | 'relative' // no scheme, so the destination depends on where the message is shown
+  | 'scheme' // mailto:, tel:, sms:, javascript:, data: or any other non-http scheme
+  | 'already_tracked' // already a tracked link of this tracker
+  | 'quoted' // inside a quoted earlier message
+  | 'conditional_comment' // inside an Outlook conditional comment, which is kept byte for byte
+  | 'invalid'; // an http(s) URL that the tracker refuses to redirect to; `message` says why
+
+export interface RewriteRequest {
+  token: string;
+  /** The message body, or a snippet of it. */
+  html: string;
+  /** False for snippets that must not get the open pixel; defaults to true. */
+  insertPixel?: boolean;
+}
+
+export interface RewrittenLink {
+  /** The href as the author wrote it, character references decoded once. */
+  href: string;
+  tracked: boolean;
+  /** The URL the tracked link redirects to; only for tracked links. */
+  destination?: string;
+  /** The new href; only for tracked links. */
+  trackedUrl?: string;
+  /** Only for links left as written. */
+  reason?: LinkSkipReason;
+  /** Only for links left as written: the reason in a sentence. */
+  message?: string;
+}
+
+export interface RewriteResponse {
+  html: string;
+  /** 'inserted', 'present' when the body already has a pixel, 'not_requested' when insertPixel was false. */
+  pixel: PixelOutcome;
+  /** Every link found, in document order. */
+  links: RewrittenLink[];
+}
+
+export type PixelOutcome = 'inserted' | 'present' | 'not_requested';
+/** Facts the add-on learns when the sender views the sent message. */
+export interface MessageFactsRequest {
+  /** Send time from GmailMessage.getDate(), as an ISO 8601 string. */
+  sentAt: string;
+  /** Subject of the sent message; absent keeps the stored one, null clears it. */
+  subject?: string | null;
+}
+
+/** The sender has the message, or a reply quoting it, open in the add-on's panel. */
+export interface SelfViewRequest {
+  /** When the view started, as an ISO 8601 string; the tracker's clock when absent. */
+  at?: string;
+  /** True when the open message is a reply that quotes the tracked one. */
+  quoted?: boolean;
+}

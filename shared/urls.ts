@@ -25,9 +25,12 @@ export function pixelUrl(base: string, token: string): string {
 }
 
 export function pixelHtml(base: string, token: string): string {
-  // Width and height keep the layout unchanged while images load; the empty alt
-  // keeps clients that block images from showing a broken-image label.
-  return `<img src="${pixelUrl(base, token)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0" />`;
+  // The CSS height of 0 keeps the surrounding layout pixel for pixel as it was
+  // (a 1px block would push the message down a line of pixels); browsers load
+  // the image all the same. Clients that ignore CSS, like Outlook's Word engine,
+  // fall back to the 1x1 attributes. The empty alt keeps clients that block
+  // images from showing a broken-image label.
+  return `<img src="${pixelUrl(base, token)}" width="1" height="1" alt="" style="display:block;width:1px;height:0;border:0" />`;
 }
 
 function escapeRegExp(text: string): string {

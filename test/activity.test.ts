@@ -24,7 +24,7 @@ describe('activity feed and data deletion', () => {
     }
     await createMessage('bo@example.com', 'someone@example.org');
     // An open on the oldest message makes it the most recent activity.
-    await tracker.app.inject({ url: `/o/${tokens[0]}.gif` });
+    await tracker.app.inject({ url: `/o/${tokens[0]}.gif`, headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' } });
 
     const first = (await tracker.app.inject({ url: '/api/activity?limit=3', headers: auth('ana@example.com') })).json();
     expect(first.items.map((item: { token: string }) => item.token)).toEqual([tokens[0], tokens[4], tokens[3]]);

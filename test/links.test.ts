@@ -24,7 +24,9 @@ describe('tracked link', () => {
     const { trackedUrl, html } = made.json();
     expect(html).toBe(`<a href="${trackedUrl}">Pricing &#38; plans</a>`);
 
-    const response = await tracker.app.inject({ url: new URL(trackedUrl).pathname });
+    // A browser's user agent: inject's default one ("lightMyRequest") is labelled a bot.
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    const response = await tracker.app.inject({ url: new URL(trackedUrl).pathname, headers: { 'user-agent': browser } });
     expect(response.statusCode).toBe(302);
     expect(response.headers.location).toBe('https://shop.example.com/p?a=1&b=%2F#top');
 

@@ -6,6 +6,9 @@ import { loggerOptions } from './logger';
 import { apiRoutes } from './routes/api';
 import { linkRoutes } from './routes/links';
 import { pixelRoutes } from './routes/pixel';
+import { rewriteRoutes } from './routes/rewrite';
+import { factsRoutes } from './routes/facts';
+import { Relabeller } from './classify/relabel';
 import type { HitRecord, Store } from './store/types';
 
 export interface Clock {
@@ -52,11 +55,15 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
   });
 
+  const relabeller = new Relabeller(deps.store, app.log);
   const hitWriter = new HitWriter(
     deps.store,
     { maxWaitMs: config.batchMaxWaitMs, maxHits: config.batchMaxHits, deadlineMs: config.commitDeadlineMs },
     app.log,
-    deps.onCommitted,
+    (hits) => {
+      relabeller.afterCommit(hits);
+      deps.onCommitted?.(hits);
+    },
   );
   const context: AppContext = {
     config,
@@ -85,9 +92,12 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   pixelRoutes(app, context);
   linkRoutes(app, context);
   apiRoutes(app, context);
+  app.register(rewriteRoutes, { context });
+  factsRoutes(app, context, relabeller);
 
   app.addHook('onClose', async () => {
     await hitWriter.drain();
+    await relabeller.drain();
   });
   return app;
 }

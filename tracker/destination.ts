@@ -21,6 +21,10 @@ export function checkDestination(raw: string): DestinationCheck {
   }
   // Control characters would let a destination inject headers or confuse parsers.
   if (/[\u0000-\u001f\u007f]/.test(url)) return { ok: false, reason: 'the URL contains control characters' };
+  // A lone surrogate has no UTF-8 form, so the signed link could not carry it intact.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(url)) {
+    return { ok: false, reason: 'the URL contains an unpaired surrogate character' };
+  }
   if (!/^https?:\/\//i.test(url)) return { ok: false, reason: 'only absolute http:// and https:// URLs can be tracked' };
   let parsed: URL;
   try {
@@ -44,13 +48,16 @@ export function checkDestination(raw: string): DestinationCheck {
 /**
  * Turns a checked destination into an ASCII Location value: characters outside
  * printable ASCII are percent-encoded as UTF-8, everything else (existing
- * escapes, "+", brackets, quotes) is left as written. A non-ASCII host becomes
- * its punycode form, which is what browsers send.
+ * escapes, "+", brackets, quotes) is left as written. A non-ASCII host name
+ * becomes its punycode form, which is what browsers send; the user info and
+ * port around it stay as written.
  */
 export function toLocationHeader(destination: string): string {
   let url = destination;
-  const host = hostPart(destination);
-  if (/[^\u0000-\u007f]/.test(host)) url = destination.replace(host, new URL(destination).host);
+  const host = hostNameSpan(destination);
+  if (/[^\u0000-\u007f]/.test(destination.slice(host.start, host.end))) {
+    url = destination.slice(0, host.start) + new URL(destination).hostname + destination.slice(host.end);
+  }
   let out = '';
   for (const char of url) {
     const code = char.codePointAt(0) as number;
@@ -60,10 +67,15 @@ export function toLocationHeader(destination: string): string {
   return out;
 }
 
-function hostPart(url: string): string {
-  const afterScheme = url.replace(/^https?:\/\//i, '');
-  const end = afterScheme.search(/[/?#]/);
-  const authority = end === -1 ? afterScheme : afterScheme.slice(0, end);
-  const at = authority.lastIndexOf('@');
-  return at === -1 ? authority : authority.slice(at + 1);
+/** Finds the host name of an absolute http(s) URL, without user info and port, as offsets into it. */
+function hostNameSpan(url: string): { start: number; end: number } {
+  const start = url.indexOf('//') + 2;
+  let end = url.slice(start).search(/[/?#]/);
+  end = end === -1 ? url.length : start + end;
+  const at = url.lastIndexOf('@', end - 1);
+  const hostStart = at >= start ? at + 1 : start;
+  // A port follows the last ":" unless that colon is inside an IPv6 literal.
+  const colon = url.lastIndexOf(':', end - 1);
+  const hostEnd = colon >= hostStart && !url.slice(colon, end).includes(']') ? colon : end;
+  return { start: hostStart, end: hostEnd };
 }
