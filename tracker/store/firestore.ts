@@ -51,6 +51,8 @@ const HITS_PER_TRANSACTION = 240;
 /** Documents deleted per page in deleteOwner and purgeExpired. */
 const DELETE_PAGE_SIZE = 300;
 
+const DEFAULT_WRITE_TIMEOUT_MS = 5000;
+
 const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
 
@@ -63,6 +65,12 @@ export interface FirestoreStoreOptions {
   retentionDays: number;
   /** Hits stored one by one per message; later hits only move the totals. */
   maxStoredHitsPerMessage?: number;
+  /**
+   * Milliseconds after which recordHits rejects although Firestore may still
+   * commit. The client library retries an unreachable backend for minutes,
+   * which would hold the group-commit slots and the shutdown that long.
+   */
+  writeTimeoutMs?: number;
 }
 
 type Counts = Record<HitKind, Record<HitLabel, number>>;
@@ -159,12 +167,15 @@ export class FirestoreStore implements Store {
   private readonly ownsClient: boolean;
   private readonly retentionMs: number;
   private readonly maxStoredHits: number;
+  private readonly writeTimeoutMs: number;
   /**
    * Messages whose document a transaction of this process is writing. Others
    * send their counters to shards meanwhile: two transactions that both read
    * and then write one document deadlock, and one of them must retry.
    */
   private readonly messageWrites = new Set<string>();
+  /** recordHits calls not yet settled, including those past their timeout. */
+  private writesInFlight = 0;
 
   constructor(options: FirestoreStoreOptions) {
     this.ownsClient = !options.firestore;
@@ -177,6 +188,7 @@ export class FirestoreStore implements Store {
       });
     this.retentionMs = options.retentionDays * 86_400_000;
     this.maxStoredHits = options.maxStoredHitsPerMessage ?? Number.MAX_SAFE_INTEGER;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
   }
 
   private messages() {
@@ -245,11 +257,33 @@ export class FirestoreStore implements Store {
   async recordHits(hits: HitRecord[]): Promise<RecordResult> {
     const result: RecordResult = { stored: [], orphaned: [] };
     for (let start = 0; start < hits.length; start += HITS_PER_TRANSACTION) {
-      const part = await this.recordChunk(hits.slice(start, start + HITS_PER_TRANSACTION));
+      const chunk = hits.slice(start, start + HITS_PER_TRANSACTION);
+      this.writesInFlight += 1;
+      const work = this.recordChunk(chunk).finally(() => {
+        this.writesInFlight -= 1;
+      });
+      const part = await this.withTimeout(work, `committing ${chunk.length} hits`);
       result.stored.push(...part.stored);
       result.orphaned.push(...part.orphaned);
     }
     return result;
+  }
+
+  /**
+   * Rejects when `work` takes longer than the write timeout. A write that
+   * commits after that is harmless: the hit writer has logged its hits, and
+   * replaying them later stores each once.
+   */
+  private async withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Firestore timed out ${what} after ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stored hit counts per message from the shards, read outside the transaction (see the NOTE below). */
@@ -559,6 +593,11 @@ export class FirestoreStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.db.terminate();
+    if (!this.ownsClient) return;
+    // A write past its timeout is still retried inside the client library, and
+    // terminating the client under it makes that retry reject unhandled and
+    // crash the process. The process is exiting anyway, so leave the client.
+    if (this.writesInFlight > 0) return;
+    await this.db.terminate();
   }
 }
