@@ -8,9 +8,9 @@ import { REPO_ROOT } from './support/trackerProcess';
 
 /*
  * No Docker engine runs here, so this rebuilds the final image's /app folder
- * from the Dockerfile's own instructions: each stage gets a folder, COPY
- * copies the same paths, RUN runs the same commands, with two substitutions
- * that need no network (the npm registry is not reachable from tests):
+ * from the Dockerfile's own instructions. Each stage gets a folder, COPY
+ * copies the same paths and RUN runs the same commands. Two substitutions
+ * avoid the network, because tests reach no package registry:
  * - the build stage's full `npm ci` becomes a link to this checkout's
  *   node_modules;
  * - the deps stage's `npm ci --omit=dev` runs offline from the npm cache with
@@ -42,7 +42,7 @@ function instructions(text: string): Array<{ keyword: string; args: string }> {
     });
 }
 
-/** Maps an absolute path inside a stage's image to the folder that stands for it. */
+/** Maps a path inside a stage's image to the folder that replaces the image's /app. */
 function hostPath(stage: Stage, imagePath: string): string {
   const absolute = posix.isAbsolute(imagePath) ? imagePath : posix.join(stage.workdir, imagePath);
   if (!absolute.startsWith('/app')) throw new Error(`the test maps only /app, not ${absolute}`);
@@ -161,7 +161,7 @@ describeFirestore('production image folder', () => {
       ID_TOKEN_CERTS_URL: 'http://127.0.0.1:9/certs',
     };
     const script = join(app, final.cmd![1]);
-    // The image's `node` user is uid 1000; here `nobody` stands in for it.
+    // The image's `node` user is uid 1000; here `nobody` replaces it.
     const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, script], {
       cwd: app,
       env: { PATH: process.env.PATH ?? '', ...env },

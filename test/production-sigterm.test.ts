@@ -88,7 +88,7 @@ describeFirestore('tracker process on SIGTERM', () => {
     const acknowledged = results.filter((result) => result.status === 200).map((result) => result.index);
     const refused = results.filter((result) => result.status === null);
     expect(acknowledged.length).toBeGreaterThanOrEqual(SIGNAL_AFTER);
-    // Requests after the stop were refused, not answered with an error status.
+    // Requests after the stop were refused; none got an error status.
     expect(results.filter((result) => result.status !== null && result.status !== 200)).toEqual([]);
     expect(refused.length).toBeGreaterThan(0);
 

@@ -29,7 +29,7 @@ export function loadIndex(userAgent: string | null): number | null {
 /**
  * Sends `count` GET requests to `urlFor(i)` on 127.0.0.1, at most `concurrency`
  * at a time, and stops starting new ones when `shouldStop` returns true.
- * `onResult` sees each result as it arrives.
+ * `onResult` receives each result as it arrives.
  */
 export async function sendLoad(
   urlFor: (index: number) => string,
@@ -42,7 +42,7 @@ export async function sendLoad(
   const results: LoadResult[] = [];
   let next = 0;
 
-  const one = (index: number) =>
+  const sendOne = (index: number) =>
     new Promise<LoadResult>((resolve) => {
       const url = new URL(urlFor(index));
       if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') throw new Error(`load test target ${url.hostname} is not loopback`);
@@ -68,7 +68,7 @@ export async function sendLoad(
     while (next < count && !shouldStop()) {
       const index = next;
       next += 1;
-      const result = await one(index);
+      const result = await sendOne(index);
       results.push(result);
       onResult(result);
     }
@@ -78,7 +78,7 @@ export async function sendLoad(
   return results.sort((a, b) => a.index - b.index);
 }
 
-/** A pino logger formatted as the tracker's, keeping its JSON lines in memory. */
+/** Creates a pino logger formatted as the tracker's that keeps its JSON lines in memory. */
 export function memoryLogger(level = 'info'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({

@@ -36,15 +36,15 @@ import type {
  *
  * A batch of hits costs one document write per new hit plus one counter write
  * per message in the batch. That counter write goes to the message document
- * when its lastActivityAt is at least ACTIVITY_STEP_MS older than the batch
- * (so the feed's sort key and the expiry move forward without an extra write,
- * and the message document takes about one write a second at most), and to a
- * random shard otherwise. Every document has an `expiresAt` Timestamp for a TTL
- * policy.
+ * when its lastActivityAt is at least ACTIVITY_STEP_MS older than the batch,
+ * and to a random shard otherwise. So the feed's sort key and the expiry move
+ * forward without a write of their own, and the message document takes about
+ * one write a second at most. Every document has an `expiresAt` Timestamp for
+ * a TTL policy.
  */
 
 export const COUNTER_SHARDS = 4;
-/** The message document takes a hit batch's counters at most once per this step of hit time. */
+/** Minimum step of hit time between two counter writes to the message document. */
 export const ACTIVITY_STEP_MS = 1000;
 /** Hits per transaction: each new hit is one write and each message one more, under Firestore's 500 writes per commit. */
 const HITS_PER_TRANSACTION = 240;
@@ -527,7 +527,7 @@ export class FirestoreStore implements Store {
         recipientClicks: total.counts.click.recipient,
       };
     });
-    // The cursor holds the indexed sort key, which may trail the exact
+    // The cursor contains the indexed sort key, which may trail the exact
     // lastActivityAt reported above by less than ACTIVITY_STEP_MS.
     const last = page[page.length - 1];
     const next =
