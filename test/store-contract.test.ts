@@ -122,7 +122,12 @@ function contractSuite(harness: Harness): void {
 
     test('createMessage rejects a duplicate token', async () => {
       await store.createMessage(message('tok-a'));
-      await expect(store.createMessage(message('tok-a', { owner: 'eve@example.com' }))).rejects.toThrow();
+      // Any rejection counts: the error type differs between the stores.
+      const outcome = await store.createMessage(message('tok-a', { owner: 'eve@example.com' })).then(
+        () => 'stored',
+        () => 'rejected',
+      );
+      expect(outcome).toBe('rejected');
       expect((await store.getMessage('tok-a'))?.owner).toBe('ana@example.com');
     });
 
