@@ -51,6 +51,15 @@ export function readTextInput(e: AddonEvent, name: string): string {
   return e.formInput?.[name] ?? '';
 }
 
+/** Every value of a form input, such as the checked items of a checkbox; empty when none is set. */
+export function readInputValues(e: AddonEvent, name: string): string[] {
+  const input = e.commonEventObject?.formInputs?.[name];
+  const values = input?.stringInputs?.value ?? input?.['']?.stringInputs?.value;
+  if (values) return values;
+  const legacy = e.formInput?.[name];
+  return legacy ? [legacy] : [];
+}
+
 /** The user's time zone id (for example "Europe/Berlin"), or null when the event has none. */
 export function readTimeZone(e: AddonEvent): string | null {
   return e.commonEventObject?.timeZone?.id || null;

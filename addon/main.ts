@@ -1,6 +1,6 @@
 import type { AddonEvent } from './events';
 import type { HandlerName } from './handlerNames';
-import { onGmailCompose, onGmailMessageOpen, onHomepage, onInsertTrackedLink, onRefreshSummary, onTrackEmail } from './handlers';
+import * as entryPoints from './handlers';
 
 /*
  * Entry of the add-on bundle. esbuild wraps it in an IIFE assigned to the global
@@ -11,20 +11,49 @@ import { onGmailCompose, onGmailMessageOpen, onHomepage, onInsertTrackedLink, on
  * top-level code on every call, and the manifest test loads the bundle without them.
  */
 
-/** Every handler by its global name; the type makes a missing or extra name a compile error. */
+/** Every handler by its global name; the type makes a missing name a compile error. */
 export const handlers: Record<HandlerName, (e: AddonEvent) => unknown> = {
-  onHomepage,
-  onGmailMessageOpen,
-  onGmailCompose,
-  onTrackEmail,
-  onInsertTrackedLink,
-  onRefreshSummary,
+  onHomepage: entryPoints.onHomepage,
+  onGmailMessageOpen: entryPoints.onGmailMessageOpen,
+  onGmailCompose: entryPoints.onGmailCompose,
+  onSettings: entryPoints.onSettings,
+  onRecentActivity: entryPoints.onRecentActivity,
+  onTrackEmail: entryPoints.onTrackEmail,
+  onInsertPixelAgain: entryPoints.onInsertPixelAgain,
+  onInsertTrackedLink: entryPoints.onInsertTrackedLink,
+  onInsertSnippet: entryPoints.onInsertSnippet,
+  onRefreshSummary: entryPoints.onRefreshSummary,
+  onShowOpensPage: entryPoints.onShowOpensPage,
+  onReplyWithTracking: entryPoints.onReplyWithTracking,
+  onActivityPage: entryPoints.onActivityPage,
+  onShowTrackedMessage: entryPoints.onShowTrackedMessage,
+  onNewTrackedEmail: entryPoints.onNewTrackedEmail,
+  onOpenSettings: entryPoints.onOpenSettings,
+  onSaveSettings: entryPoints.onSaveSettings,
+  onSaveSnippet: entryPoints.onSaveSnippet,
+  onDeleteSnippet: entryPoints.onDeleteSnippet,
+  onConfirmDeleteData: entryPoints.onConfirmDeleteData,
+  onDeleteData: entryPoints.onDeleteData,
+  onGoBack: entryPoints.onGoBack,
 };
 
 export { HANDLER_NAMES, ALL_HANDLER_NAMES } from './handlerNames';
 export { buildComposeCard } from './cards/compose';
 export { buildHomepageCard } from './cards/homepage';
-export { buildMessageErrorCard, buildNoPixelCard, buildSummaryCard, MAX_LISTED_HITS } from './cards/message';
+export {
+  buildMessageErrorCard,
+  buildNoPixelCard,
+  buildNotYoursCard,
+  buildSummaryCard,
+  describeOpens,
+  MAX_LISTED_HITS,
+  OPENS_PER_PAGE,
+} from './cards/message';
+export { buildDeleteConfirmCard, buildDeleteResultCard, buildSettingsCard } from './cards/settings';
 export { describeFailure } from './cards/text';
+export { describeDuration, describeWhen } from './cards/time';
 export { checkLinkInput } from './linkInput';
+export { checkSnippetInput } from './settings';
+export { emailFromIdentityToken, isSentBy } from './identity';
+export { locateTokens } from './messageView';
 export { trackerBaseUrl } from './config';

@@ -15,8 +15,14 @@ export interface AddonManifest {
     common: {
       name: string;
       logoUrl: string;
+      /** Toolbar colour and button colour, as CSS hex colours. */
+      layoutProperties: { primaryColor: string; secondaryColor: string };
       useLocaleFromApp: boolean;
       homepageTrigger: { runFunction: string; enabled: boolean };
+      /** Menu entries shown on every card; each runs a function that returns cards. */
+      universalActions: Array<{ label: string; runFunction: string }>;
+      /** URL prefixes that buttons may open (`setOpenLink`): https only, like urlFetchWhitelist. */
+      openLinkUrlPrefixes: string[];
     };
     gmail: {
       contextualTriggers: Array<{ unconditional: Record<string, never>; onTriggerFunction: string }>;
@@ -48,6 +54,7 @@ export function manifestFunctionNames(manifest: AddonManifest): string[] {
   const { common, gmail } = manifest.addOns;
   return [
     common.homepageTrigger.runFunction,
+    ...common.universalActions.map((action) => action.runFunction),
     ...gmail.contextualTriggers.map((trigger) => trigger.onTriggerFunction),
     ...gmail.composeTrigger.selectActions.map((action) => action.runFunction),
   ];

@@ -1,10 +1,16 @@
 import type {
+  ActivityResponse,
   ApiError,
   CreateLinkRequest,
   CreateLinkResponse,
   CreateMessageRequest,
   CreateMessageResponse,
+  DeleteMyDataResponse,
+  MessageFactsRequest,
   MessageSummary,
+  RewriteRequest,
+  RewriteResponse,
+  SelfViewRequest,
 } from '../shared/api';
 
 /*
@@ -23,6 +29,8 @@ export type ApiFailure =
   | { kind: 'unauthorized'; status: number; message: string }
   /** HTTP 404. */
   | { kind: 'not-found'; message: string }
+  /** HTTP 429; `retryAfterSeconds` comes from the Retry-After header, null when it is missing or unreadable. */
+  | { kind: 'rate-limited'; retryAfterSeconds: number | null; message: string }
   /** HTTP 400, 409, 413 or 422: the tracker rejected the request's content. */
   | { kind: 'rejected'; status: number; message: string }
   /** Any other status outside 2xx. */
@@ -41,7 +49,13 @@ export interface HttpDeps {
 export interface TrackerClient {
   createMessage(request: CreateMessageRequest): ApiResult<CreateMessageResponse>;
   createLink(request: CreateLinkRequest): ApiResult<CreateLinkResponse>;
-  getSummary(token: string): ApiResult<MessageSummary>;
+  rewrite(request: RewriteRequest): ApiResult<RewriteResponse>;
+  /** Reads a message's opens and clicks; `hits` is how many of the newest hits to list (the tracker's default when absent). */
+  getSummary(token: string, hits?: number): ApiResult<MessageSummary>;
+  reportFacts(token: string, facts: MessageFactsRequest): ApiResult<MessageSummary>;
+  reportSelfView(token: string, view: SelfViewRequest): ApiResult<MessageSummary>;
+  getActivity(page: { limit: number; cursor: string | null }): ApiResult<ActivityResponse>;
+  deleteMyData(): ApiResult<DeleteMyDataResponse>;
 }
 
 /** Wraps the real services, UrlFetchApp and ScriptApp. */
@@ -53,7 +67,7 @@ export function appsScriptHttp(): HttpDeps {
 }
 
 export function createTrackerClient(baseUrl: string, deps: HttpDeps): TrackerClient {
-  function call<T>(method: 'get' | 'post', path: string, body: unknown, isExpected: (value: unknown) => boolean): ApiResult<T> {
+  function call<T>(method: 'get' | 'post' | 'delete', path: string, body: unknown, isExpected: (value: unknown) => boolean): ApiResult<T> {
     const identityToken = deps.identityToken();
     if (!identityToken) return { ok: false, failure: { kind: 'no-identity' } };
 
@@ -82,15 +96,39 @@ export function createTrackerClient(baseUrl: string, deps: HttpDeps): TrackerCli
       if (parsed === undefined || !isExpected(parsed)) return { ok: false, failure: { kind: 'invalid-response', status } };
       return { ok: true, value: parsed as T };
     }
-    return { ok: false, failure: failureFor(status, apiErrorMessage(parsed, status)) };
+    const message = apiErrorMessage(parsed, status);
+    if (status === 429) return { ok: false, failure: { kind: 'rate-limited', retryAfterSeconds: retryAfterSeconds(response), message } };
+    return { ok: false, failure: failureFor(status, message) };
   }
 
+  const messagePath = (token: string, rest: string) => `api/messages/${encodeURIComponent(token)}/${rest}`;
   return {
     createMessage: (request) => call<CreateMessageResponse>('post', 'api/messages', request, isCreateMessageResponse),
     createLink: (request) => call<CreateLinkResponse>('post', 'api/links', request, isCreateLinkResponse),
-    getSummary: (token) =>
-      call<MessageSummary>('get', `api/messages/${encodeURIComponent(token)}/summary`, undefined, isMessageSummary),
+    rewrite: (request) => call<RewriteResponse>('post', 'api/rewrite', request, isRewriteResponse),
+    getSummary: (token, hits) =>
+      call<MessageSummary>('get', messagePath(token, hits === undefined ? 'summary' : `summary?hits=${hits}`), undefined, isMessageSummary),
+    reportFacts: (token, facts) => call<MessageSummary>('post', messagePath(token, 'facts'), facts, isMessageSummary),
+    reportSelfView: (token, view) => call<MessageSummary>('post', messagePath(token, 'self-views'), view, isMessageSummary),
+    getActivity: ({ limit, cursor }) =>
+      call<ActivityResponse>('get', `api/activity?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, isActivityResponse),
+    deleteMyData: () => call<DeleteMyDataResponse>('delete', 'api/me/data', undefined, isDeleteMyDataResponse),
   };
+}
+
+/**
+ * Reads Retry-After as seconds (RFC 9110 allows a number of seconds or an HTTP
+ * date). UrlFetchApp keeps the server's spelling of header names, so the name is
+ * matched without regard to case.
+ */
+function retryAfterSeconds(response: GoogleAppsScript.URL_Fetch.HTTPResponse): number | null {
+  const headers = response.getHeaders() as Record<string, unknown>;
+  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'retry-after');
+  const value = name === undefined ? '' : String(headers[name]).trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
 function failureFor(status: number, message: string): ApiFailure {
@@ -134,6 +172,18 @@ function isCreateMessageResponse(value: unknown): boolean {
 
 function isCreateLinkResponse(value: unknown): boolean {
   return isRecord(value) && typeof value.trackedUrl === 'string' && (value.html === undefined || typeof value.html === 'string');
+}
+
+function isRewriteResponse(value: unknown): boolean {
+  return isRecord(value) && typeof value.html === 'string' && typeof value.pixel === 'string' && Array.isArray(value.links);
+}
+
+function isActivityResponse(value: unknown): boolean {
+  return isRecord(value) && Array.isArray(value.items) && (value.next === null || typeof value.next === 'string');
+}
+
+function isDeleteMyDataResponse(value: unknown): boolean {
+  return isRecord(value) && typeof value.deletedMessages === 'number';
 }
 
 function isMessageSummary(value: unknown): boolean {

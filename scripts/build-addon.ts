@@ -99,8 +99,17 @@ export function buildOptionsFromEnv(env: Record<string, string | undefined>, roo
 export function buildManifest(options: AddonBuildOptions): AddonManifest {
   const templatePath = resolve(options.rootDir, MANIFEST_FILE);
   const manifest = JSON.parse(readFileSync(templatePath, 'utf8')) as AddonManifest;
+  // The add-on fetches only the tracker's API, and links out only to the tracker's pages.
   manifest.urlFetchWhitelist = [options.trackerBaseUrl];
+  manifest.addOns.common.openLinkUrlPrefixes = [options.trackerBaseUrl];
   manifest.addOns.common.logoUrl = options.logoUrl;
+
+  const colours = manifest.addOns.common.layoutProperties;
+  for (const key of ['primaryColor', 'secondaryColor'] as const) {
+    if (!/^#[0-9a-f]{6}$/i.test(colours?.[key] ?? '')) {
+      throw new AddonBuildError(`${templatePath} has addOns.common.layoutProperties.${key} "${colours?.[key] ?? ''}"; expected a colour such as #1a73e8`);
+    }
+  }
 
   for (const name of manifestFunctionNames(manifest)) {
     if (!(ALL_HANDLER_NAMES as readonly string[]).includes(name)) {

@@ -1,9 +1,11 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { HitView, LabelCounts, MessageSummary } from '../shared/api';
 import { pixelHtml } from '../shared/urls';
 import { buildAddonForTest, removeBuild } from './support/appsScript/build';
 import { cardJson, responseJson, type CardJson } from './support/appsScript/cardService';
-import { clickEvent, commonEvent, findButton, hasButton, rows, visibleText, widgets } from './support/appsScript/cards';
+import { buttons, clickEvent, commonEvent, findButton, hasButton, rows, visibleText, widgets } from './support/appsScript/cards';
 import { loadAddon, type LoadedAddon } from './support/appsScript/loadAddon';
 
 const TOKEN = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -87,8 +89,8 @@ describe('summary card', () => {
   test('hides location behind the Gmail proxy', () => {
     const addon = load();
     const gmailOpen = hit({ proxy: 'gmail', client: 'Gmail', os: null, device: null, location: null });
-    const card = cardJson(addon.bundle.buildSummaryCard(summary([gmailOpen]), { timeZone: 'Etc/UTC' }));
-    const row = rows(card).find((r) => r.topLabel === 'Open · Recipient');
+    const card = cardJson(addon.bundle.buildSummaryCard(summary([gmailOpen]), { timeZone: 'Etc/UTC', nowMs: Date.parse('2026-12-01T09:40:05Z') }));
+    const row = rows(card).find((r) => r.topLabel === 'Open · 10 minutes ago');
     expect(row?.bottomLabel).toBe("Gmail · Location hidden by Gmail's image proxy");
   });
 
@@ -96,45 +98,103 @@ describe('summary card', () => {
     const addon = load();
     const direct = hit({ location: { city: 'London', region: 'ENG', country: 'GB', timeZone: 'Europe/London' }, client: 'Outlook', os: 'Windows' });
     const card = cardJson(addon.bundle.buildSummaryCard(summary([direct]), { timeZone: 'Etc/UTC' }));
-    expect(rows(card).some((r) => r.bottomLabel === 'Outlook on Windows · London, ENG, GB')).toBe(true);
+    expect(rows(card).some((r) => r.bottomLabel === 'Outlook on Windows · London, ENG, GB · computer')).toBe(true);
   });
 
-  test('lists clicks with their destination', () => {
+  test('groups clicks by destination', () => {
     const addon = load();
-    const click = hit({ id: 'c', kind: 'click', url: 'https://example.com/a?b=1&c=2' });
-    const card = cardJson(addon.bundle.buildSummaryCard(summary([click]), { timeZone: 'Etc/UTC' }));
-    const row = rows(card).find((r) => r.topLabel === 'Click · Recipient');
-    expect(row?.text).toBe('1 Dec 2026, 09:30:05<br>https://example.com/a?b=1&amp;c=2');
-    expect(visibleText(card)).toContain('1 Dec 2026, 09:30:05\nhttps://example.com/a?b=1&c=2');
+    const clicks = [
+      hit({ id: 'c3', kind: 'click', at: '2026-12-01T11:00:00.000Z', url: 'https://example.com/a?b=1&c=2', client: 'Outlook', os: 'Windows' }),
+      hit({ id: 'c2', kind: 'click', at: '2026-12-01T10:00:00.000Z', url: 'https://example.com/other' }),
+      hit({ id: 'c1', kind: 'click', at: '2026-12-01T09:45:00.000Z', url: 'https://example.com/a?b=1&c=2' }),
+    ];
+    const card = cardJson(addon.bundle.buildSummaryCard(summary(clicks), { timeZone: 'Etc/UTC', nowMs: Date.parse('2026-12-01T12:00:00Z') }));
+    expect(card.sections.find((section) => section.header === 'Clicks by a recipient (3)')).toBeDefined();
+    const clickRows = rows(card).filter((r) => r.topLabel?.startsWith('Click · '));
+    expect(clickRows.map((r) => [r.topLabel, r.text, r.bottomLabel])).toEqual([
+      ['Click · 2 times · last today 11:00', 'https://example.com/a?b=1&amp;c=2', 'Outlook on Windows · Location unknown · computer'],
+      ['Click · once · last today 10:00', 'https://example.com/other', 'Chrome on Linux · Location unknown · computer'],
+    ]);
   });
 
-  test('shows the label of hits not counted', () => {
+  test('folds own views and machines apart', () => {
     const addon = load();
     const hits = [hit({ id: 'p', label: 'prefetch', client: null, os: null }), hit({ id: 's', label: 'self' })];
     const card = cardJson(
-      addon.bundle.buildSummaryCard(summary(hits, { opens: { ...NO_LABELS, prefetch: 1, self: 1 }, firstOpenAt: null }), { timeZone: 'Etc/UTC' }),
+      addon.bundle.buildSummaryCard(summary(hits, { opens: { ...NO_LABELS, prefetch: 1, self: 1 }, firstOpenAt: null }), {
+        timeZone: 'Etc/UTC',
+        nowMs: Date.parse('2026-12-01T09:31:00Z'),
+      }),
     );
     const text = visibleText(card);
-    expect(text).toContain('0 times');
-    expect(text).toContain('Not opened yet');
-    expect(text).toContain("Not counted as the recipient's: 1 Your own view, 1 Machine prefetch.");
-    expect(rows(card).map((r) => r.topLabel)).toEqual(expect.arrayContaining(['Open · Machine prefetch', 'Open · Your own view']));
+    expect(text[2]).toBe('Not opened yet');
+    expect(text).toContain('No opens by a recipient yet.');
+    const folded = card.sections.find((section) => section.header === 'Not counted: your views and machines (2)');
+    expect(folded?.collapsible).toBe(true);
+    expect(folded?.uncollapsibleWidgets).toBe(1);
+    expect(folded?.widgets[0]).toEqual({ type: 'TextParagraph', text: '1 Your own view, 1 Machine prefetch.' });
+    expect(rows(card).map((r) => r.topLabel)).toEqual(['Open · Machine prefetch · just now', 'Open · Your own view · just now']);
   });
 
-  test('stays under the widget limit with many hits', () => {
+  test('pages long lists under the widget limit', () => {
     const addon = load();
-    const hits = Array.from({ length: 500 }, (_, i) => hit({ id: `h${i}` }));
-    const card = cardJson(addon.bundle.buildSummaryCard(summary(hits, { totalHits: 1234 }), { timeZone: 'Etc/UTC' }));
-    expect(widgets(card).length).toBeLessThanOrEqual(100);
-    expect(rows(card).filter((r) => r.topLabel === 'Open · Recipient')).toHaveLength(addon.bundle.MAX_LISTED_HITS);
-    expect(visibleText(card)).toContain(`Showing the latest ${addon.bundle.MAX_LISTED_HITS} of 1234 opens and clicks.`);
+    const hits = Array.from({ length: 500 }, (_, i) => hit({ id: `h${i}`, at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString() }));
+    const counts = { opens: { ...NO_LABELS, recipient: 1234 }, totalHits: 1234 };
+    const first = cardJson(addon.bundle.buildSummaryCard(summary(hits, counts), { timeZone: 'Etc/UTC' }));
+    expect(widgets(first).length).toBeLessThanOrEqual(100);
+    expect(rows(first).filter((r) => r.topLabel?.startsWith('Open · '))).toHaveLength(addon.bundle.OPENS_PER_PAGE);
+    expect(findButton(first, 'Older opens').parameters).toEqual({ token: TOKEN, page: '1' });
+    expect(hasButton(first, 'Newer opens')).toBe(false);
+
+    const last = cardJson(addon.bundle.buildSummaryCard(summary(hits, counts), { timeZone: 'Etc/UTC', page: 24 }));
+    expect(rows(last).filter((r) => r.topLabel?.startsWith('Open · '))).toHaveLength(500 - 24 * addon.bundle.OPENS_PER_PAGE);
+    expect(visibleText(last)).toContain('734 older opens are counted above but not listed.');
+    expect(findButton(last, 'Newer opens').parameters).toEqual({ token: TOKEN, page: '23' });
+    expect(hasButton(last, 'Older opens')).toBe(false);
   });
 
-  test('says when there is no activity', () => {
+  test('says when nothing was opened', () => {
     const addon = load();
     const card = cardJson(addon.bundle.buildSummaryCard(summary([]), { timeZone: 'Etc/UTC' }));
-    expect(visibleText(card)).toContain('No opens or clicks yet.');
+    expect(visibleText(card)).toContain('No opens by a recipient yet.');
+    expect(visibleText(card).join('\n')).toContain('plain-text mail apps never load them');
     expect(card.header?.subtitle).toBe('To dana@example.org');
+  });
+});
+
+describe('headline', () => {
+  const sentAt = '2026-03-02T08:00:00.000Z';
+  const now = Date.parse('2026-03-03T09:30:00Z');
+
+  test.each([
+    [0, null, null, 'Not opened yet'],
+    [1, '2026-03-02T08:12:00.000Z', '2026-03-02T08:12:00.000Z', 'Opened once · first 12 minutes after sending'],
+    [3, '2026-03-02T08:12:00.000Z', '2026-03-02T17:04:00.000Z', 'Opened 3 times · first 12 minutes after sending · last yesterday 18:04'],
+    [2, '2026-03-02T08:00:30.000Z', '2026-03-03T09:20:00.000Z', 'Opened 2 times · first within a minute after sending · last 10 minutes ago'],
+    [2, '2026-03-02T11:00:00.000Z', '2026-03-03T07:00:00.000Z', 'Opened 2 times · first 3 hours after sending · last today 08:00'],
+  ])('%d opens, first %s, last %s', (opens, first, last, expected) => {
+    const addon = load();
+    const data = summary([], { sentAt, opens: { ...NO_LABELS, recipient: opens }, firstOpenAt: first, lastOpenAt: last });
+    expect(addon.bundle.describeOpens(data, now, 'Europe/Berlin')).toBe(expected);
+  });
+
+  test('without a send time names the day', () => {
+    const addon = load();
+    const data = summary([], { sentAt: null, opens: { ...NO_LABELS, recipient: 1 }, firstOpenAt: '2026-02-26T10:00:00.000Z' });
+    expect(addon.bundle.describeOpens(data, now, 'Europe/Berlin')).toBe('Opened once · first Thu 11:00');
+  });
+
+  test.each([
+    ['2026-03-03T09:29:30.000Z', 'just now'],
+    ['2026-03-03T09:31:00.000Z', 'just now'],
+    ['2026-03-03T09:29:00.000Z', '1 minute ago'],
+    ['2026-03-02T23:30:00.000Z', 'today 00:30'],
+    ['2026-03-02T22:59:00.000Z', 'yesterday 23:59'],
+    ['2026-02-20T10:00:00.000Z', '20 Feb 11:00'],
+    ['2025-12-31T10:00:00.000Z', '31 Dec 2025'],
+  ])('time %s reads %s', (iso, expected) => {
+    const addon = load();
+    expect(addon.bundle.describeWhen(iso, now, 'Europe/Berlin')).toBe(expected);
   });
 });
 
@@ -164,6 +224,20 @@ describe('error cards', () => {
     const addon = load();
     const message = addon.bundle.describeFailure({ kind: 'server', status: 503, message: 'store unavailable' }, baseUrl, 'summary');
     expect(message).toBe('The tracker failed with HTTP 503 (store unavailable). Try again in a minute.');
+  });
+
+  test('rate limit names the wait', () => {
+    const addon = load();
+    const failure = { kind: 'rate-limited' as const, retryAfterSeconds: 42, message: 'rate limit exceeded' };
+    expect(addon.bundle.describeFailure(failure, baseUrl, 'summary')).toBe('The tracker received too many requests from you. Try again in 42 seconds.');
+    expect(addon.bundle.describeFailure({ ...failure, retryAfterSeconds: 600 }, baseUrl, 'summary')).toContain('Try again in 10 minutes.');
+    expect(addon.bundle.describeFailure({ ...failure, retryAfterSeconds: null }, baseUrl, 'summary')).toContain('(rate limit exceeded). Wait a minute');
+  });
+
+  test('draft failures say the draft is unchanged', () => {
+    const addon = load();
+    const message = addon.bundle.describeFailure({ kind: 'unreachable', detail: 'ECONNREFUSED' }, baseUrl, 'track');
+    expect(message).toMatch(/could not be reached \(ECONNREFUSED\)\..* Your draft is unchanged\.$/);
   });
 });
 
@@ -293,10 +367,189 @@ describe('compose trigger', () => {
 });
 
 describe('homepage', () => {
-  test('explains the add-on', () => {
+  test('says when the tracker is unreachable', () => {
     const addon = load();
     const card = cardJson(addon.call('onHomepage', commonEvent({})));
     expect(card.header?.title).toBe('Email tracking');
-    expect(visibleText(card).join(' ')).toContain('Track this email');
+    expect(visibleText(card).join(' ')).toContain(`The tracker at ${baseUrl} could not be reached`);
+    expect(hasButton(card, 'Try again')).toBe(true);
+    expect(hasButton(card, 'New tracked email')).toBe(true);
+  });
+
+  test('first page without emails explains how to start', () => {
+    const addon = load();
+    const card = cardJson(addon.bundle.buildHomepageCard({ activity: { items: [], next: null }, timeZone: 'Etc/UTC', nowMs: 0 }));
+    expect(visibleText(card).join(' ')).toContain('No tracked emails yet.');
+    expect(hasButton(card, 'Older')).toBe(false);
+  });
+});
+
+describe('identity', () => {
+  test('reads the email claim', () => {
+    const addon = load();
+    const payload = Buffer.from(JSON.stringify({ email: 'sam@example.com', sub: '1' })).toString('base64url');
+    expect(addon.bundle.emailFromIdentityToken(`h.${payload}.s`)).toBe('sam@example.com');
+    expect(addon.bundle.emailFromIdentityToken('not-a-token')).toBeNull();
+    expect(addon.bundle.emailFromIdentityToken(null)).toBeNull();
+  });
+
+  test.each([
+    ['Sam Lee <Sam@Example.com>', 'sam@example.com', true],
+    ['sam@example.com', 'SAM@example.com', true],
+    ['"Lee, Sam" <sam@example.com>', 'sam@example.com', true],
+    ['Dana <dana@example.org>', 'sam@example.com', false],
+    ['sam@example.com', null, false],
+  ])('from %s is sent by %s: %s', (from, user, expected) => {
+    expect(load().bundle.isSentBy(from, user)).toBe(expected);
+  });
+
+  test('quoted pixels are told apart', () => {
+    const addon = load();
+    const other = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
+    const reply = `<div>Thanks</div><div class="gmail_quote"><blockquote>${pixelHtml(baseUrl, TOKEN)}</blockquote></div>`;
+    expect(addon.bundle.locateTokens(reply, baseUrl)).toEqual({ own: null, quoted: [TOKEN] });
+    const tracked = `${pixelHtml(baseUrl, other)}<div>Again</div><div class="gmail_quote">${pixelHtml(baseUrl, TOKEN)}</div>`;
+    expect(addon.bundle.locateTokens(tracked, baseUrl)).toEqual({ own: other, quoted: [TOKEN] });
+  });
+});
+
+describe('snippet input', () => {
+  test.each([
+    ['', '<b>x</b>', 'Enter a name for the snippet'],
+    ['Prices', '  ', 'Enter the text of the snippet "Prices".'],
+    ['x'.repeat(41), 'y', 'The snippet name has 41 characters; use at most 40'],
+    ['Big', 'é'.repeat(4001), 'The snippet "Big" has 8002 bytes'],
+    ['prices', 'y', 'A snippet named "prices" exists already.'],
+  ])('rejects name %j', (name, html, message) => {
+    const existing = [{ id: '1', name: 'Prices', html: 'p' }];
+    const result = load().bundle.checkSnippetInput(name, html, existing);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain(message);
+  });
+
+  test('rejects an eleventh snippet', () => {
+    const existing = Array.from({ length: 10 }, (_, i) => ({ id: String(i), name: `S${i}`, html: 'x' }));
+    const result = load().bundle.checkSnippetInput('New', 'x', existing);
+    expect(result).toEqual({ ok: false, error: 'You have 10 snippets, the most the compose panel shows. Delete one before saving another.' });
+  });
+});
+
+/*
+ * The main cards, kept as JSON under test/fixtures/cards/ so a reviewer reads
+ * what the sender sees. A card that changes fails here until its fixture is
+ * rewritten on purpose: run `UPDATE_CARD_FIXTURES=1 npx jest test/addon-cards`
+ * and review the diff of test/fixtures/cards/.
+ */
+describe('card fixtures', () => {
+  const FIXTURE_DIR = join(__dirname, 'fixtures/cards');
+  const NOW = Date.parse('2026-03-03T09:30:00Z');
+
+  function expectFixture(name: string, card: unknown): void {
+    const json = `${JSON.stringify(cardJson(card), null, 2)}\n`;
+    const path = join(FIXTURE_DIR, `${name}.json`);
+    if (process.env.UPDATE_CARD_FIXTURES === '1') {
+      mkdirSync(FIXTURE_DIR, { recursive: true });
+      writeFileSync(path, json);
+      return;
+    }
+    if (!existsSync(path)) throw new Error(`no fixture ${path}; create it with UPDATE_CARD_FIXTURES=1`);
+    expect(json).toBe(readFileSync(path, 'utf8'));
+  }
+
+  const tracked: MessageSummary = summary(
+    [
+      hit({ id: 'h7', at: '2026-03-03T09:29:58.000Z', label: 'self', client: 'Chrome', os: 'Mac OS' }),
+      hit({ id: 'h6', at: '2026-03-02T17:04:00.000Z', client: 'Outlook', os: 'Windows', location: { city: 'Munich', region: 'BY', country: 'DE', timeZone: 'Europe/Berlin' } }),
+      hit({ id: 'h5', at: '2026-03-02T11:40:00.000Z', client: 'Gmail', os: null, device: null, proxy: 'gmail' }),
+      hit({ id: 'h4', at: '2026-03-02T08:13:10.000Z', kind: 'click', url: 'https://example.com/contract.pdf' }),
+      hit({ id: 'h3', at: '2026-03-02T08:12:00.000Z', client: 'Apple Mail', os: 'iOS', device: 'mobile' }),
+      hit({ id: 'h2', at: '2026-03-02T08:01:00.000Z', label: 'prefetch', client: null, os: null, device: null, proxy: 'apple' }),
+      hit({ id: 'h1', at: '2026-03-02T07:59:30.000Z', label: 'before_send', client: 'Chrome', os: 'Mac OS' }),
+    ],
+    {
+      subject: 'Contract for March',
+      sentAt: '2026-03-02T08:00:00.000Z',
+      opens: { ...NO_LABELS, recipient: 3, self: 1, prefetch: 1, before_send: 1 },
+      clicks: { ...NO_LABELS, recipient: 1 },
+      firstOpenAt: '2026-03-02T08:12:00.000Z',
+      lastOpenAt: '2026-03-02T17:04:00.000Z',
+      totalHits: 7,
+    },
+  );
+
+  test('message card of a tracked email', () => {
+    const addon = load();
+    expectFixture('message-tracked', addon.bundle.buildSummaryCard(tracked, { timeZone: 'Europe/Berlin', nowMs: NOW, canReply: true }));
+  });
+
+  test('message card before any open', () => {
+    const addon = load();
+    expectFixture('message-not-opened', addon.bundle.buildSummaryCard(summary([]), { timeZone: 'Europe/Berlin', nowMs: NOW, canReply: true }));
+  });
+
+  test('message card of a quoting reply', () => {
+    const addon = load();
+    expectFixture('message-quoted', addon.bundle.buildSummaryCard(tracked, { timeZone: 'Europe/Berlin', nowMs: NOW, relation: 'quoted', canReply: true }));
+  });
+
+  test('message card without pixel', () => {
+    expectFixture('message-no-pixel', load().bundle.buildNoPixelCard());
+  });
+
+  test('compose card untracked with snippets', () => {
+    const addon = load();
+    const snippets = [
+      { id: 's1', name: 'Price list' },
+      { id: 's2', name: 'Booking link' },
+      { id: 's3', name: 'Signature' },
+    ];
+    expectFixture('compose-untracked', addon.bundle.buildComposeCard({ draftKey: 'k1', recipients: ['dana@example.org'], token: null, snippets }));
+  });
+
+  test('compose card warning about a second pixel', () => {
+    const addon = load();
+    expectFixture(
+      'compose-pixel-warning',
+      addon.bundle.buildComposeCard({
+        draftKey: 'k1',
+        recipients: ['dana@example.org'],
+        token: TOKEN,
+        pixelWarning: true,
+        notice: 'This email is already tracked; its tracking image is at the start of the body.',
+      }),
+    );
+  });
+
+  test('compose card with link tracking off', () => {
+    const addon = load();
+    expectFixture('compose-links-off', addon.bundle.buildComposeCard({ draftKey: 'k1', recipients: [], token: null, trackLinks: false }));
+  });
+
+  test('homepage with activity', () => {
+    const addon = load();
+    const items = [
+      { token: TOKEN, subject: 'Contract for March', recipients: ['dana@example.org'], sentAt: '2026-03-02T08:00:00.000Z', lastActivityAt: '2026-03-03T09:10:00.000Z', recipientOpens: 3, recipientClicks: 1 },
+      { token: 'B'.repeat(32), subject: null, recipients: ['lee@example.org', 'kim@example.org'], sentAt: null, lastActivityAt: '2026-03-02T16:00:00.000Z', recipientOpens: 0, recipientClicks: 0 },
+    ];
+    expectFixture('homepage', addon.bundle.buildHomepageCard({ activity: { items, next: 'cursor-2' }, timeZone: 'Europe/Berlin', nowMs: NOW }));
+  });
+
+  test('settings with snippets', () => {
+    const addon = load();
+    const snippets = [{ id: 's1', name: 'Price list', html: '<p>Our <a href="https://example.com/prices">price list</a> for 2026.</p>' }];
+    expectFixture('settings', addon.bundle.buildSettingsCard({ settings: { trackLinks: true }, snippets, trackerBaseUrl: 'https://t.example.com/' }));
+  });
+
+  test('delete confirmation', () => {
+    expectFixture('settings-delete-confirm', load().bundle.buildDeleteConfirmCard('https://t.example.com/'));
+  });
+
+  test('fixtures list every button with a known handler', () => {
+    const addon = load();
+    const card = cardJson(addon.bundle.buildSummaryCard(tracked, { timeZone: 'Europe/Berlin', nowMs: NOW, canReply: true }));
+    expect(buttons(card).map((b) => [b.text, b.onClick?.functionName ?? b.compose?.action.functionName])).toEqual([
+      ['Refresh', 'onRefreshSummary'],
+      ['Reply with tracking', 'onReplyWithTracking'],
+    ]);
   });
 });

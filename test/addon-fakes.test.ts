@@ -78,6 +78,7 @@ describe('Utilities.formatDate fake', () => {
   });
 
   test('rejects letters it does not model', () => {
-    expect(() => formatDate(new Date(0), 'Etc/UTC', 'EEE d MMM')).toThrow('does not support the pattern letters "EEE"');
+    expect(() => formatDate(new Date(0), 'Etc/UTC', 'EEEE d MMM')).toThrow('does not support the pattern letters "EEEE"');
+    expect(formatDate(new Date('2026-03-02T23:30:00Z'), 'Europe/Berlin', 'EEE d MMM')).toBe('Tue 3 Mar');
   });
 });

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ALL_HANDLER_NAMES } from '../addon/handlerNames';
 import { manifestFunctionNames, RESTRICTED_GMAIL_SCOPES } from '../addon/manifest';
 import { AddonBuildError, buildAddon, buildOptionsFromEnv, checkTrackerBaseUrl } from '../scripts/build-addon';
+import { checkClaspProject } from '../scripts/clasp-check';
 import { buildAddonForTest, removeBuild, REPO_ROOT } from './support/appsScript/build';
 import { loadBare, readBuiltAddon } from './support/appsScript/loadAddon';
 
@@ -29,7 +31,7 @@ describe('built add-on in a bare context', () => {
   test('every manifest function is a global function', () => {
     const context = loadBare(distDir) as Record<string, unknown>;
     const names = manifestFunctionNames(readBuiltAddon(distDir).manifest);
-    expect(names).toEqual(['onHomepage', 'onGmailMessageOpen', 'onGmailCompose']);
+    expect(names).toEqual(['onHomepage', 'onSettings', 'onRecentActivity', 'onGmailMessageOpen', 'onGmailCompose']);
     for (const name of names) expect(typeof context[name]).toBe('function');
   });
 
@@ -53,7 +55,10 @@ describe('built add-on in a bare context', () => {
     const context = loadBare(distDir) as Record<string, unknown>;
     const table = (context.TrackerAddon as { HANDLER_NAMES: Record<string, string> }).HANDLER_NAMES;
     const usedKeys = new Set([...source.matchAll(/HANDLER_NAMES\.(\w+)/g)].map((match) => match[1]));
-    expect(usedKeys.size).toBeGreaterThanOrEqual(3);
+    // Every handler the manifest does not name is reached from a card, so none is dead.
+    const manifestNames = manifestFunctionNames(readBuiltAddon(distDir).manifest);
+    const cardOnly = Object.keys(table).filter((key) => !manifestNames.includes(table[key]));
+    for (const key of cardOnly) expect([key, usedKeys.has(key)]).toEqual([key, true]);
     for (const key of usedKeys) {
       expect(table[key]).toBeDefined();
       expect(typeof context[table[key]]).toBe('function');
@@ -64,6 +69,13 @@ describe('built add-on in a bare context', () => {
     const { source } = readBuiltAddon(distDir);
     expect(source).not.toMatch(/\brequire\s*\(/);
     expect(source).not.toMatch(/\bprocess\./);
+  });
+
+  test('every referenced function exists', () => {
+    // Names from the manifest and from every action name the bundle can pass to setFunctionName.
+    const context = loadBare(distDir) as Record<string, unknown>;
+    const { manifest } = readBuiltAddon(distDir);
+    for (const name of [...manifestFunctionNames(manifest), ...ALL_HANDLER_NAMES]) expect(typeof context[name]).toBe('function');
   });
 
   test('manifest requests no restricted scope', () => {
@@ -82,6 +94,18 @@ describe('built add-on in a bare context', () => {
     expect(manifest.addOns.gmail.composeTrigger.selectActions).toHaveLength(1);
     expect(manifest.addOns.gmail.composeTrigger.draftAccess).toBe('METADATA');
     expect(manifest.addOns.gmail.contextualTriggers).toEqual([{ unconditional: {}, onTriggerFunction: 'onGmailMessageOpen' }]);
+  });
+
+  test('manifest is ready for the Marketplace', () => {
+    const { manifest } = readBuiltAddon(distDir);
+    const common = manifest.addOns.common;
+    expect(common.name).toBe('Email Tracker');
+    expect(common.logoUrl).toBe('https://t.example.com/logo.png');
+    expect(common.layoutProperties.primaryColor).toMatch(/^#[0-9a-f]{6}$/i);
+    expect(common.layoutProperties.secondaryColor).toMatch(/^#[0-9a-f]{6}$/i);
+    expect(common.openLinkUrlPrefixes).toEqual(['https://t.example.com/tracker/']);
+    expect(common.universalActions.map((action) => action.label)).toEqual(['Settings', 'Recent activity']);
+    for (const url of [...manifest.urlFetchWhitelist, ...common.openLinkUrlPrefixes]) expect(url).toMatch(/^https:\/\/[^/]+\/.*\/$/);
   });
 
   test('bundle has the tracker URL built in', () => {
@@ -143,5 +167,43 @@ describe('tracker base URL setting', () => {
     expect(() => buildOptionsFromEnv({ ADDON_OUT_DIR: '.' }, REPO_ROOT)).not.toThrow();
     const options = buildOptionsFromEnv({ ADDON_OUT_DIR: '..' }, REPO_ROOT);
     expect(() => buildAddon(options)).toThrow(/contains the repository/);
+  });
+});
+
+describe('clasp check before push', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'clasp-check-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function writeProject(project: object, whitelist: string[] | null): void {
+    writeFileSync(join(dir, '.clasp.json'), JSON.stringify(project));
+    if (whitelist === null) return;
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'appsscript.json'), JSON.stringify({ urlFetchWhitelist: whitelist }));
+  }
+
+  test('accepts a production build', () => {
+    writeProject({ scriptId: '1abcDEF', rootDir: 'dist' }, ['https://t.example.com/']);
+    expect(checkClaspProject(dir)).toEqual([]);
+  });
+
+  test('names each problem', () => {
+    writeProject({ scriptId: 'REPLACE_WITH_YOUR_SCRIPT_ID', rootDir: '.' }, ['http://127.0.0.1:8080/']);
+    const problems = checkClaspProject(dir);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain('scriptId "REPLACE_WITH_YOUR_SCRIPT_ID"');
+    expect(problems[1]).toContain('rootDir "."');
+    expect(problems[2]).toContain('dist/ holds a local build for http://127.0.0.1:8080/');
+  });
+
+  test('missing build is named', () => {
+    writeProject({ scriptId: '1abcDEF', rootDir: 'dist' }, null);
+    expect(checkClaspProject(dir)[0]).toMatch(/dist\/appsscript\.json is missing; run the production build first$/);
+  });
+
+  test('repository project file is a placeholder', () => {
+    expect(checkClaspProject(REPO_ROOT).some((problem) => problem.includes('scriptId'))).toBe(true);
   });
 });

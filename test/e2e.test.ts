@@ -74,7 +74,7 @@ async function waitForTracker(baseUrl: string, tracker: ChildProcess, output: ()
 function draftUpdate(result: unknown): DraftBodyUpdateJson {
   const response = responseJson(result);
   if (response.type !== 'UpdateDraftActionResponse') {
-    const card = response.navigation.updateCard;
+    const card = response.type === 'ActionResponse' ? response.navigation.updateCard : undefined;
     throw new Error(`expected a draft update, got the card redrawn: ${card ? visibleText(card).join(' | ') : 'no card'}`);
   }
   return response.body;

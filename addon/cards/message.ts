@@ -1,85 +1,237 @@
-import type { HitView, LabelCounts, MessageSummary } from '../../shared/api';
-import { HIT_LABELS, LABEL_TEXT } from '../../shared/labels';
+import type { HitView, MessageSummary } from '../../shared/api';
+import { HIT_LABELS, LABEL_TEXT, type HitLabel } from '../../shared/labels';
 import { HANDLER_NAMES } from '../handlerNames';
-import { describeClient, describeLocation, escapeHtml } from './text';
-import { formatTime } from './time';
-import { button, errorParagraph, paragraph } from './widgets';
+import { countOf, describeReader, escapeHtml } from './text';
+import { describeDuration, describeWhen, formatTime } from './time';
+import { button, buttonRow, composeButton, errorParagraph, paragraph } from './widgets';
 
 /*
  * Cards of the message-open (contextual) trigger: the opens and clicks of a
- * tracked message, or why they cannot be shown.
+ * tracked message, or why they cannot be shown. They are built from plain data,
+ * so tests build each one without a tracker.
  */
 
+/** Recipient opens listed per page. */
+export const OPENS_PER_PAGE = 20;
+/** Links listed with their clicks; more are counted in a sentence. */
+export const MAX_LISTED_LINKS = 10;
+/** Own views and machine hits listed; more are counted in a sentence. */
+export const MAX_LISTED_OTHER_HITS = 10;
 /**
- * Hits listed one by one. A card shows at most 100 widgets and drops the sections
- * past that, so the list stays well under it and the rest is counted in a sentence.
+ * Kept for callers of the first version: every list on the card together stays
+ * far below the 100 widgets a card shows (Apps Script drops the sections past them).
  */
-export const MAX_LISTED_HITS = 40;
+export const MAX_LISTED_HITS = OPENS_PER_PAGE;
+
+/** Action parameter names of the message card. */
+export const MESSAGE_PARAMS = {
+  token: 'token',
+  /** Page of the opens timeline, from 0 for the newest. */
+  page: 'page',
+} as const;
+
+/** Relation of the open message to the tracked one. */
+export type MessageRelation =
+  /** The sender's own sent message, or a tracked message opened from the activity list. */
+  | 'own'
+  /** A message that quotes the sender's tracked message, such as a recipient's reply. */
+  | 'quoted';
 
 export interface SummaryDisplay {
   /** IANA time zone id the times are shown in. */
   timeZone: string;
+  /** The sender's current time in epoch milliseconds, for relative times. */
+  nowMs?: number;
+  relation?: MessageRelation;
+  /** Page of the opens timeline, from 0. */
+  page?: number;
+  /** Whether the card offers "Reply with tracking"; only a card beside an open message can. */
+  canReply?: boolean;
+}
+
+interface ResolvedDisplay {
+  timeZone: string;
+  nowMs: number;
+  relation: MessageRelation;
+  page: number;
+  canReply: boolean;
+}
+
+/** Sentence that explains an email without opens; the tracker cannot distinguish these reasons. */
+export const NOT_OPENED_REASONS =
+  'An open is recorded only when the mail app loads images. Many apps and company mail systems block images until the reader allows them, ' +
+  'and plain-text mail apps never load them. So the email may have been read without an open showing here; a reply or a click is surer.';
+
+/** Builds the one-line headline, for example "Opened 3 times · first 12 minutes after sending · last yesterday 18:04". */
+export function describeOpens(summary: MessageSummary, nowMs: number, timeZone: string): string {
+  const opens = summary.opens.recipient;
+  if (opens === 0) return 'Not opened yet';
+
+  const parts = [opens === 1 ? 'Opened once' : `Opened ${opens} times`];
+  if (summary.firstOpenAt) {
+    parts.push(
+      summary.sentAt
+        ? `first ${describeDuration(summary.sentAt, summary.firstOpenAt)} after sending`
+        : `first ${describeWhen(summary.firstOpenAt, nowMs, timeZone)}`,
+    );
+  }
+  if (opens > 1 && summary.lastOpenAt) parts.push(`last ${describeWhen(summary.lastOpenAt, nowMs, timeZone)}`);
+  return parts.join(' · ');
 }
 
 export function buildSummaryCard(summary: MessageSummary, display: SummaryDisplay): GoogleAppsScript.Card_Service.Card {
+  const resolved: ResolvedDisplay = {
+    timeZone: display.timeZone,
+    nowMs: display.nowMs ?? Date.now(),
+    relation: display.relation ?? 'own',
+    page: Math.max(0, display.page ?? 0),
+    canReply: display.canReply ?? false,
+  };
+
   const card = CardService.newCardBuilder().setHeader(
-    CardService.newCardHeader()
-      .setTitle('Opens and clicks')
-      .setSubtitle(summary.subject ?? (summary.recipients.length > 0 ? `To ${summary.recipients.join(', ')}` : 'Tracked email')),
+    CardService.newCardHeader().setTitle('Opens and clicks').setSubtitle(describeMessage(summary)),
   );
-
-  const overview = CardService.newCardSection();
-  overview.addWidget(
-    CardService.newDecoratedText()
-      .setTopLabel('Opened by the recipient')
-      .setText(countText(summary.opens.recipient, 'time'))
-      .setBottomLabel(summary.firstOpenAt ? `First ${formatTime(summary.firstOpenAt, display.timeZone)}` : 'Not opened yet'),
-  );
-  overview.addWidget(
-    CardService.newDecoratedText().setTopLabel('Links clicked by the recipient').setText(countText(summary.clicks.recipient, 'time')),
-  );
-  const others = otherCountsText(summary.opens, summary.clicks);
-  if (others) overview.addWidget(paragraph(escapeHtml(others)));
-  overview.addWidget(button('Refresh', HANDLER_NAMES.refreshSummary));
-  card.addSection(overview);
-
-  const activity = CardService.newCardSection().setHeader(`Activity (times in ${escapeHtml(display.timeZone)})`);
-  if (summary.hits.length === 0) {
-    activity.addWidget(paragraph('No opens or clicks yet.'));
-  }
-  const listed = summary.hits.slice(0, MAX_LISTED_HITS);
-  for (const hit of listed) activity.addWidget(hitWidget(hit, display));
-  if (summary.totalHits > listed.length) {
-    activity.addWidget(paragraph(`Showing the latest ${listed.length} of ${summary.totalHits} opens and clicks.`));
-  }
-  card.addSection(activity);
-
+  card.addSection(overviewSection(summary, resolved));
+  card.addSection(opensSection(summary, resolved));
+  const clicks = clicksSection(summary, resolved);
+  if (clicks) card.addSection(clicks);
+  const others = otherHitsSection(summary, resolved);
+  if (others) card.addSection(others);
   return card.build();
 }
 
-function hitWidget(hit: HitView, display: SummaryDisplay): GoogleAppsScript.Card_Service.DecoratedText {
-  const time = escapeHtml(formatTime(hit.at, display.timeZone));
-  const text = hit.kind === 'click' && hit.url ? `${time}<br>${escapeHtml(hit.url)}` : time;
-  return CardService.newDecoratedText()
-    .setTopLabel(`${hit.kind === 'open' ? 'Open' : 'Click'} · ${LABEL_TEXT[hit.label]}`)
-    .setText(text)
-    .setBottomLabel(`${describeClient(hit)} · ${describeLocation(hit)}`)
-    .setWrapText(true);
+/** Returns the subject, or the recipients while the subject is not known yet. */
+export function describeMessage(message: { subject: string | null; recipients: string[] }): string {
+  if (message.subject) return message.subject;
+  if (message.recipients.length > 0) return `To ${message.recipients.join(', ')}`;
+  return 'Tracked email';
 }
 
-function countText(count: number, unit: string): string {
-  return `${count} ${unit}${count === 1 ? '' : 's'}`;
-}
-
-/** Counts the hits kept out of the headline counts by label, for example "Not counted as the recipient's: 2 Machine prefetch." */
-function otherCountsText(opens: LabelCounts, clicks: LabelCounts): string | null {
-  const parts: string[] = [];
-  for (const label of HIT_LABELS) {
-    if (label === 'recipient') continue;
-    const count = (opens[label] ?? 0) + (clicks[label] ?? 0);
-    if (count > 0) parts.push(`${count} ${LABEL_TEXT[label]}`);
+function overviewSection(summary: MessageSummary, display: ResolvedDisplay): GoogleAppsScript.Card_Service.CardSection {
+  const section = CardService.newCardSection();
+  section.addWidget(paragraph(`<b>${escapeHtml(describeOpens(summary, display.nowMs, display.timeZone))}</b>`));
+  if (display.relation === 'quoted') {
+    section.addWidget(paragraph('This email quotes one of your tracked emails. The opens and clicks below are that email’s.'));
   }
-  return parts.length > 0 ? `Not counted as the recipient's: ${parts.join(', ')}.` : null;
+  if (summary.opens.recipient === 0) section.addWidget(paragraph(escapeHtml(NOT_OPENED_REASONS)));
+
+  const refresh = button('Refresh', HANDLER_NAMES.refreshSummary, { [MESSAGE_PARAMS.token]: summary.token });
+  if (display.canReply) {
+    section.addWidget(buttonRow(refresh, composeButton('Reply with tracking', HANDLER_NAMES.replyWithTracking, CardService.ComposedEmailType.REPLY_AS_DRAFT)));
+  } else {
+    section.addWidget(refresh);
+  }
+  return section;
+}
+
+function opensSection(summary: MessageSummary, display: ResolvedDisplay): GoogleAppsScript.Card_Service.CardSection {
+  const section = CardService.newCardSection().setHeader(`Activity (times in ${escapeHtml(display.timeZone)})`);
+  const opens = summary.hits.filter((hit) => hit.kind === 'open' && hit.label === 'recipient');
+  const first = display.page * OPENS_PER_PAGE;
+  const listed = opens.slice(first, first + OPENS_PER_PAGE);
+
+  if (opens.length === 0) section.addWidget(paragraph('No opens by a recipient yet.'));
+  else if (listed.length === 0) section.addWidget(paragraph('No older opens.'));
+  for (const hit of listed) section.addWidget(hitRow(hit, 'Open', display));
+
+  // The summary lists only the newest hits, so older opens can be counted but not shown.
+  const unlisted = summary.opens.recipient - opens.length;
+  const lastPage = first + OPENS_PER_PAGE >= opens.length;
+  if (lastPage && unlisted > 0) {
+    section.addWidget(paragraph(`${countOf(unlisted, 'older open')} ${unlisted === 1 ? 'is' : 'are'} counted above but not listed.`));
+  }
+
+  const paging: GoogleAppsScript.Card_Service.TextButton[] = [];
+  if (display.page > 0) paging.push(pageButton('Newer opens', summary.token, display.page - 1));
+  if (!lastPage) paging.push(pageButton('Older opens', summary.token, display.page + 1));
+  if (paging.length > 0) section.addWidget(buttonRow(...paging));
+  return section;
+}
+
+function pageButton(text: string, token: string, page: number): GoogleAppsScript.Card_Service.TextButton {
+  return button(text, HANDLER_NAMES.showOpensPage, { [MESSAGE_PARAMS.token]: token, [MESSAGE_PARAMS.page]: String(page) });
+}
+
+interface LinkClicks {
+  url: string;
+  count: number;
+  /** Newest click; hits arrive newest first. */
+  latest: HitView;
+}
+
+/** Recipient clicks grouped by destination, the most recently clicked link first. */
+export function groupClicks(hits: HitView[]): LinkClicks[] {
+  const byUrl = new Map<string, LinkClicks>();
+  for (const hit of hits) {
+    if (hit.kind !== 'click' || hit.label !== 'recipient') continue;
+    const url = hit.url ?? '(unknown destination)';
+    const entry = byUrl.get(url);
+    if (entry) entry.count += 1;
+    else byUrl.set(url, { url, count: 1, latest: hit });
+  }
+  return [...byUrl.values()];
+}
+
+function clicksSection(summary: MessageSummary, display: ResolvedDisplay): GoogleAppsScript.Card_Service.CardSection | null {
+  const links = groupClicks(summary.hits);
+  if (links.length === 0 && summary.clicks.recipient === 0) return null;
+
+  const section = CardService.newCardSection().setHeader(`Clicks by a recipient (${summary.clicks.recipient})`);
+  for (const link of links.slice(0, MAX_LISTED_LINKS)) {
+    const times = link.count === 1 ? 'once' : `${link.count} times`;
+    section.addWidget(
+      CardService.newDecoratedText()
+        .setTopLabel(`Click · ${times} · last ${describeWhen(link.latest.at, display.nowMs, display.timeZone)}`)
+        .setText(escapeHtml(link.url))
+        .setBottomLabel(describeReader(link.latest))
+        .setWrapText(true),
+    );
+  }
+  if (links.length > MAX_LISTED_LINKS) section.addWidget(paragraph(`${countOf(links.length - MAX_LISTED_LINKS, 'more link')} not listed.`));
+  const listedClicks = links.reduce((sum, link) => sum + link.count, 0);
+  if (summary.clicks.recipient > listedClicks) {
+    section.addWidget(paragraph(`${countOf(summary.clicks.recipient - listedClicks, 'older click')} counted but not listed.`));
+  }
+  return section;
+}
+
+/** Counts of the hits kept out of the headline, by label, for example "2 Your own view, 1 Machine prefetch". */
+function otherCounts(summary: MessageSummary): Array<{ label: HitLabel; count: number }> {
+  return HIT_LABELS.filter((label) => label !== 'recipient')
+    .map((label) => ({ label, count: (summary.opens[label] ?? 0) + (summary.clicks[label] ?? 0) }))
+    .filter((entry) => entry.count > 0);
+}
+
+function otherHitsSection(summary: MessageSummary, display: ResolvedDisplay): GoogleAppsScript.Card_Service.CardSection | null {
+  const counts = otherCounts(summary);
+  if (counts.length === 0) return null;
+
+  const total = counts.reduce((sum, entry) => sum + entry.count, 0);
+  // Collapsed to its first line: the sender rarely needs these, but may wonder where a load went.
+  const section = CardService.newCardSection()
+    .setHeader(`Not counted: your views and machines (${total})`)
+    .setCollapsible(true)
+    .setNumUncollapsibleWidgets(1);
+  section.addWidget(paragraph(escapeHtml(`${counts.map((entry) => `${entry.count} ${LABEL_TEXT[entry.label]}`).join(', ')}.`)));
+
+  const hits = summary.hits.filter((hit) => hit.label !== 'recipient');
+  for (const hit of hits.slice(0, MAX_LISTED_OTHER_HITS)) {
+    section.addWidget(hitRow(hit, hit.kind === 'open' ? 'Open' : 'Click', display, LABEL_TEXT[hit.label]));
+  }
+  if (hits.length > MAX_LISTED_OTHER_HITS) {
+    section.addWidget(paragraph(`${countOf(hits.length - MAX_LISTED_OTHER_HITS, 'more')} not listed.`));
+  }
+  return section;
+}
+
+function hitRow(hit: HitView, kind: 'Open' | 'Click', display: ResolvedDisplay, label?: string): GoogleAppsScript.Card_Service.DecoratedText {
+  const when = describeWhen(hit.at, display.nowMs, display.timeZone);
+  const time = escapeHtml(formatTime(hit.at, display.timeZone));
+  return CardService.newDecoratedText()
+    .setTopLabel([kind, label, when].filter((part) => part).join(' · '))
+    .setText(hit.kind === 'click' && hit.url ? `${time}<br>${escapeHtml(hit.url)}` : time)
+    .setBottomLabel(describeReader(hit))
+    .setWrapText(true);
 }
 
 /** Builds the card for a message with no pixel of this tracker in its body. */
@@ -87,11 +239,25 @@ export function buildNoPixelCard(): GoogleAppsScript.Card_Service.Card {
   return CardService.newCardBuilder()
     .setHeader(CardService.newCardHeader().setTitle('Not tracked'))
     .addSection(
+      CardService.newCardSection()
+        .addWidget(
+          paragraph(
+            'This email carries no tracking pixel of this add-on, so there are no opens or clicks to show. ' +
+              'To track an email, choose "Track this email" in the add-on while you write it.',
+          ),
+        )
+        .addWidget(composeButton('Reply with tracking', HANDLER_NAMES.replyWithTracking, CardService.ComposedEmailType.REPLY_AS_DRAFT)),
+    )
+    .build();
+}
+
+/** Builds the card for a message tracked by someone else, such as a tracked email another user of the tracker sent you. */
+export function buildNotYoursCard(): GoogleAppsScript.Card_Service.Card {
+  return CardService.newCardBuilder()
+    .setHeader(CardService.newCardHeader().setTitle('Not your tracked email'))
+    .addSection(
       CardService.newCardSection().addWidget(
-        paragraph(
-          'This email carries no tracking pixel of this add-on, so there are no opens or clicks to show. ' +
-            'To track an email, choose "Track this email" in the add-on while you write it.',
-        ),
+        paragraph('This email carries a tracking pixel, but the tracker does not list it among the emails you tracked, so its opens are not shown.'),
       ),
     )
     .build();

@@ -36,12 +36,43 @@ export function describeClient(hit: Pick<HitView, 'client' | 'os' | 'proxy'>): s
   return 'Unknown client';
 }
 
+/** Describes the mail client or browser, its system, place and device kind, for a hit's bottom line. */
+export function describeReader(hit: Pick<HitView, 'client' | 'os' | 'proxy' | 'location' | 'device'>): string {
+  const device = hit.device ? ` · ${DEVICE_NAMES[hit.device] ?? hit.device}` : '';
+  return `${describeClient(hit)} · ${describeLocation(hit)}${device}`;
+}
+
+const DEVICE_NAMES: Record<string, string> = { desktop: 'computer', mobile: 'phone', tablet: 'tablet' };
+
+/** Counts a noun: "1 open", "3 opens". */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 /** What the request was for, as the sender would say it. */
-export type RequestPurpose = 'track' | 'link' | 'summary';
+export type RequestPurpose = 'track' | 'link' | 'snippet' | 'summary' | 'activity' | 'delete' | 'reply' | 'new-email';
+
+/** Purposes that would have changed the open draft: a failure leaves the draft as it was. */
+const DRAFT_PURPOSES: readonly RequestPurpose[] = ['track', 'link', 'snippet'];
 
 /** Explains a failed tracker call and what the sender can do next. */
 export function describeFailure(failure: ApiFailure, baseUrl: string, purpose: RequestPurpose): string {
+  const sentence = failureSentence(failure, baseUrl, purpose);
+  return DRAFT_PURPOSES.includes(purpose) ? `${sentence} Your draft is unchanged.` : sentence;
+}
+
+/** Formats a wait in seconds the way a sender reads it: "45 seconds", "2 minutes". */
+function describeWait(seconds: number): string {
+  if (seconds < 90) return countOf(Math.max(1, seconds), 'second');
+  return countOf(Math.ceil(seconds / 60), 'minute');
+}
+
+function failureSentence(failure: ApiFailure, baseUrl: string, purpose: RequestPurpose): string {
   switch (failure.kind) {
+    case 'rate-limited':
+      return failure.retryAfterSeconds === null
+        ? `The tracker received too many requests from you (${failure.message}). Wait a minute, then try again.`
+        : `The tracker received too many requests from you. Try again in ${describeWait(failure.retryAfterSeconds)}.`;
     case 'no-identity':
       return (
         'Google gave the add-on no identity token, so the tracker cannot tell who you are. ' +
@@ -55,7 +86,7 @@ export function describeFailure(failure: ApiFailure, baseUrl: string, purpose: R
         `Reopen the add-on; if that does not help, remove its access at ${PERMISSIONS_URL} and allow it again.`
       );
     case 'not-found':
-      return purpose === 'summary'
+      return purpose === 'summary' || purpose === 'reply'
         ? 'The tracker has no record of this message. Its records may have expired, or another account tracked it.'
         : `The tracker did not find what this request refers to (${failure.message}). Track the email again.`;
     case 'rejected':

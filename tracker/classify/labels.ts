@@ -252,7 +252,11 @@ function contextualLabel(
 
   if (base !== 'recipient') return base;
   if (scannerClicks.has(hit.id)) return 'scanner';
-  if (isDuringSelfView(hit.at, viewTimes)) return 'self';
+  // The add-on runs only in Gmail, whose web and mobile clients load images
+  // through Google's image proxy, so only proxied opens can be the sender's own
+  // view. A direct load near a self-view is another reader and stays counted.
+  const couldBeSender = hit.kind === 'click' || hit.proxy === 'gmail';
+  if (couldBeSender && isDuringSelfView(hit.at, viewTimes)) return 'self';
   if (hit.kind !== 'open') return 'recipient';
 
   // Duplicates are measured from the last open that was kept, so a proxy that

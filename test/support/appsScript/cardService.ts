@@ -27,14 +27,42 @@ export interface ActionJson {
   parameters: Record<string, string>;
 }
 
+/** A button runs an action, or opens a compose window built by an action (`setComposeAction`). */
+export type TextButtonJson = {
+  type: 'TextButton';
+  text: string;
+  onClick?: ActionJson;
+  compose?: { action: ActionJson; composedEmailType: string };
+  openLink?: string;
+};
+
 export type WidgetJson =
   | { type: 'TextParagraph'; text: string }
-  | { type: 'DecoratedText'; topLabel?: string; text: string; bottomLabel?: string; wrapText?: boolean }
-  | { type: 'TextButton'; text: string; onClick: ActionJson }
-  | { type: 'TextInput'; fieldName: string; title?: string; hint?: string; value?: string };
+  | {
+      type: 'DecoratedText';
+      topLabel?: string;
+      text: string;
+      bottomLabel?: string;
+      wrapText?: boolean;
+      onClick?: ActionJson;
+      button?: TextButtonJson;
+    }
+  | TextButtonJson
+  | { type: 'ButtonSet'; buttons: TextButtonJson[] }
+  | { type: 'TextInput'; fieldName: string; title?: string; hint?: string; value?: string; multiline?: boolean }
+  | {
+      type: 'SelectionInput';
+      fieldName: string;
+      title?: string;
+      inputType: string;
+      items: Array<{ text: string; value: string; selected: boolean }>;
+    };
 
 export interface SectionJson {
   header?: string;
+  collapsible?: boolean;
+  /** Widgets shown while a collapsible section is collapsed. */
+  uncollapsibleWidgets?: number;
   widgets: WidgetJson[];
 }
 
@@ -49,9 +77,23 @@ export interface DraftBodyUpdateJson {
   updateType: string;
 }
 
+export interface NavigationJson {
+  updateCard?: CardJson;
+  pushCard?: CardJson;
+  popCard?: true;
+  popToRoot?: true;
+}
+
+/** A draft a compose action hands to Gmail; `record` is what the GmailApp fake stored. */
+export interface ComposeDraftJson {
+  draftId: string;
+}
+
 export type ResponseJson =
-  | { type: 'ActionResponse'; navigation: { updateCard?: CardJson; pushCard?: CardJson } }
-  | { type: 'UpdateDraftActionResponse'; body: DraftBodyUpdateJson };
+  | { type: 'ActionResponse'; navigation: NavigationJson; notification?: string }
+  | { type: 'UpdateDraftActionResponse'; body: DraftBodyUpdateJson }
+  | { type: 'UniversalActionResponse'; cards: CardJson[] }
+  | { type: 'ComposeActionResponse'; draft: ComposeDraftJson };
 
 export class CardServiceError extends Error {
   constructor(message: string) {
@@ -105,9 +147,23 @@ export class FakeTextParagraph implements Implements<GoogleAppsScript.Card_Servi
 }
 
 export class FakeDecoratedText
-  implements Implements<GoogleAppsScript.Card_Service.DecoratedText, 'setTopLabel' | 'setText' | 'setBottomLabel' | 'setWrapText'>
+  implements
+    Implements<
+      GoogleAppsScript.Card_Service.DecoratedText,
+      'setTopLabel' | 'setText' | 'setBottomLabel' | 'setWrapText' | 'setOnClickAction' | 'setButton'
+    >
 {
   private fields: { topLabel?: string; text?: string; bottomLabel?: string; wrapText?: boolean } = {};
+  private action?: Recorded<ActionJson>;
+  private button?: Recorded<WidgetJson>;
+  setOnClickAction(action: GoogleAppsScript.Card_Service.Action): this {
+    this.action = recorded<ActionJson>(action, 'DecoratedText action');
+    return this;
+  }
+  setButton(button: GoogleAppsScript.Card_Service.Button): this {
+    this.button = recorded<WidgetJson>(button, 'DecoratedText button');
+    return this;
+  }
   setTopLabel(text: string): this {
     this.fields.topLabel = text;
     return this;
@@ -125,7 +181,15 @@ export class FakeDecoratedText
     return this;
   }
   toJson(): WidgetJson {
-    return { type: 'DecoratedText', ...this.fields, text: required(this.fields.text, 'DecoratedText text') };
+    const button = this.button?.toJson();
+    if (button && button.type !== 'TextButton') throw new CardServiceError('DecoratedText button is not a TextButton');
+    return {
+      type: 'DecoratedText',
+      ...this.fields,
+      text: required(this.fields.text, 'DecoratedText text'),
+      ...(this.action ? { onClick: this.action.toJson() } : {}),
+      ...(button ? { button } : {}),
+    };
   }
 }
 
@@ -154,9 +218,13 @@ export class FakeAction implements Implements<GoogleAppsScript.Card_Service.Acti
   }
 }
 
-export class FakeTextButton implements Implements<GoogleAppsScript.Card_Service.TextButton, 'setText' | 'setOnClickAction'> {
+export class FakeTextButton
+  implements Implements<GoogleAppsScript.Card_Service.TextButton, 'setText' | 'setOnClickAction' | 'setComposeAction' | 'setOpenLink'>
+{
   private text?: string;
   private action?: Recorded<ActionJson>;
+  private compose?: { action: Recorded<ActionJson>; composedEmailType: string };
+  private openLink?: Recorded<string>;
   setText(text: string): this {
     this.text = text;
     return this;
@@ -165,15 +233,103 @@ export class FakeTextButton implements Implements<GoogleAppsScript.Card_Service.
     this.action = recorded<ActionJson>(action, 'TextButton action');
     return this;
   }
+  setComposeAction(action: GoogleAppsScript.Card_Service.Action, composedEmailType: GoogleAppsScript.Card_Service.ComposedEmailType): this {
+    if (!(Object.values(COMPOSED_EMAIL_TYPE) as string[]).includes(composedEmailType as unknown as string)) {
+      throw new CardServiceError(`setComposeAction got ${String(composedEmailType)}; use a CardService.ComposedEmailType value`);
+    }
+    this.compose = { action: recorded<ActionJson>(action, 'TextButton compose action'), composedEmailType: composedEmailType as unknown as string };
+    return this;
+  }
+  setOpenLink(openLink: GoogleAppsScript.Card_Service.OpenLink): this {
+    this.openLink = recorded<string>(openLink, 'TextButton open link');
+    return this;
+  }
+  toJson(): TextButtonJson {
+    const handlers = [this.action, this.compose, this.openLink].filter((value) => value !== undefined).length;
+    if (handlers !== 1) throw new CardServiceError(`TextButton "${this.text}" has ${handlers} click handlers; give it exactly one`);
+    return {
+      type: 'TextButton',
+      text: required(this.text, 'TextButton text'),
+      ...(this.action ? { onClick: this.action.toJson() } : {}),
+      ...(this.compose ? { compose: { action: this.compose.action.toJson(), composedEmailType: this.compose.composedEmailType } } : {}),
+      ...(this.openLink ? { openLink: this.openLink.toJson() } : {}),
+    };
+  }
+}
+
+export class FakeOpenLink implements Implements<GoogleAppsScript.Card_Service.OpenLink, 'setUrl'> {
+  private url?: string;
+  /** `prefixes` are the manifest's openLinkUrlPrefixes; Apps Script blocks a link outside them. */
+  constructor(private readonly prefixes: readonly string[]) {}
+  setUrl(url: string): this {
+    if (!this.prefixes.some((prefix) => url.startsWith(prefix))) {
+      throw new CardServiceError(`OpenLink URL ${url} is not under any openLinkUrlPrefixes entry of the manifest (${this.prefixes.join(', ') || 'none'})`);
+    }
+    this.url = url;
+    return this;
+  }
+  toJson(): string {
+    return required(this.url, 'OpenLink URL');
+  }
+}
+
+export class FakeButtonSet implements Implements<GoogleAppsScript.Card_Service.ButtonSet, 'addButton'> {
+  private buttons: Array<Recorded<WidgetJson>> = [];
+  addButton(button: GoogleAppsScript.Card_Service.Button): this {
+    this.buttons.push(recorded<WidgetJson>(button, 'ButtonSet button'));
+    return this;
+  }
   toJson(): WidgetJson {
-    return { type: 'TextButton', text: required(this.text, 'TextButton text'), onClick: required(this.action, 'TextButton action').toJson() };
+    if (this.buttons.length === 0) throw new CardServiceError('ButtonSet has no buttons');
+    const buttons = this.buttons.map((button) => button.toJson());
+    return { type: 'ButtonSet', buttons: buttons.filter((button): button is TextButtonJson => button.type === 'TextButton') };
+  }
+}
+
+export class FakeSelectionInput
+  implements Implements<GoogleAppsScript.Card_Service.SelectionInput, 'setType' | 'setFieldName' | 'setTitle' | 'addItem'>
+{
+  private fields: { fieldName?: string; title?: string; inputType?: string } = {};
+  private items: Array<{ text: string; value: string; selected: boolean }> = [];
+  setType(type: GoogleAppsScript.Card_Service.SelectionInputType): this {
+    if (!(Object.values(SELECTION_INPUT_TYPE) as string[]).includes(type as unknown as string)) {
+      throw new CardServiceError(`SelectionInput setType got ${String(type)}; use a CardService.SelectionInputType value`);
+    }
+    this.fields.inputType = type as unknown as string;
+    return this;
+  }
+  setFieldName(fieldName: string): this {
+    this.fields.fieldName = fieldName;
+    return this;
+  }
+  setTitle(title: string): this {
+    this.fields.title = title;
+    return this;
+  }
+  addItem(text: unknown, value: unknown, selected: boolean): this {
+    this.items.push({ text: String(text), value: String(value), selected });
+    return this;
+  }
+  toJson(): WidgetJson {
+    if (this.items.length === 0) throw new CardServiceError('SelectionInput has no items');
+    return {
+      type: 'SelectionInput',
+      fieldName: required(this.fields.fieldName, 'SelectionInput field name'),
+      ...(this.fields.title !== undefined ? { title: this.fields.title } : {}),
+      inputType: required(this.fields.inputType, 'SelectionInput type'),
+      items: this.items.map((item) => ({ ...item })),
+    };
   }
 }
 
 export class FakeTextInput
-  implements Implements<GoogleAppsScript.Card_Service.TextInput, 'setFieldName' | 'setTitle' | 'setHint' | 'setValue'>
+  implements Implements<GoogleAppsScript.Card_Service.TextInput, 'setFieldName' | 'setTitle' | 'setHint' | 'setValue' | 'setMultiline'>
 {
-  private fields: { fieldName?: string; title?: string; hint?: string; value?: string } = {};
+  private fields: { fieldName?: string; title?: string; hint?: string; value?: string; multiline?: boolean } = {};
+  setMultiline(multiline: boolean): this {
+    this.fields.multiline = multiline;
+    return this;
+  }
   setFieldName(fieldName: string): this {
     this.fields.fieldName = fieldName;
     return this;
@@ -195,8 +351,20 @@ export class FakeTextInput
   }
 }
 
-export class FakeCardSection implements Implements<GoogleAppsScript.Card_Service.CardSection, 'setHeader' | 'addWidget'> {
+export class FakeCardSection
+  implements Implements<GoogleAppsScript.Card_Service.CardSection, 'setHeader' | 'addWidget' | 'setCollapsible' | 'setNumUncollapsibleWidgets'>
+{
   private header?: string;
+  private collapsible?: boolean;
+  private uncollapsibleWidgets?: number;
+  setCollapsible(collapsible: boolean): this {
+    this.collapsible = collapsible;
+    return this;
+  }
+  setNumUncollapsibleWidgets(count: number): this {
+    this.uncollapsibleWidgets = count;
+    return this;
+  }
   private widgets: Array<Recorded<WidgetJson>> = [];
   setHeader(header: string): this {
     this.header = header;
@@ -207,7 +375,14 @@ export class FakeCardSection implements Implements<GoogleAppsScript.Card_Service
     return this;
   }
   toJson(): SectionJson {
-    return { ...(this.header !== undefined ? { header: this.header } : {}), widgets: this.widgets.map((widget) => widget.toJson()) };
+    const widgets = this.widgets.map((widget) => widget.toJson());
+    if (widgets.length === 0) throw new CardServiceError(`section "${this.header ?? '(no header)'}" has no widgets; Apps Script rejects an empty section`);
+    return {
+      ...(this.header !== undefined ? { header: this.header } : {}),
+      ...(this.collapsible !== undefined ? { collapsible: this.collapsible } : {}),
+      ...(this.uncollapsibleWidgets !== undefined ? { uncollapsibleWidgets: this.uncollapsibleWidgets } : {}),
+      widgets,
+    };
   }
 }
 
@@ -245,8 +420,8 @@ export class FakeCardBuilder implements Implements<GoogleAppsScript.Card_Service
   }
 }
 
-export class FakeNavigation implements Implements<GoogleAppsScript.Card_Service.Navigation, 'updateCard' | 'pushCard'> {
-  private json: { updateCard?: CardJson; pushCard?: CardJson } = {};
+export class FakeNavigation implements Implements<GoogleAppsScript.Card_Service.Navigation, 'updateCard' | 'pushCard' | 'popCard' | 'popToRoot'> {
+  private json: NavigationJson = {};
   updateCard(card: GoogleAppsScript.Card_Service.Card): this {
     this.json.updateCard = recorded<CardJson>(card, 'card').toJson();
     return this;
@@ -255,8 +430,28 @@ export class FakeNavigation implements Implements<GoogleAppsScript.Card_Service.
     this.json.pushCard = recorded<CardJson>(card, 'card').toJson();
     return this;
   }
-  toJson(): { updateCard?: CardJson; pushCard?: CardJson } {
+  popCard(): this {
+    this.json.popCard = true;
+    return this;
+  }
+  popToRoot(): this {
+    this.json.popToRoot = true;
+    return this;
+  }
+  toJson(): NavigationJson {
+    if (Object.keys(this.json).length === 0) throw new CardServiceError('Navigation has no step');
     return this.json;
+  }
+}
+
+export class FakeNotification implements Implements<GoogleAppsScript.Card_Service.Notification, 'setText'> {
+  private text?: string;
+  setText(text: string): this {
+    this.text = text;
+    return this;
+  }
+  toJson(): string {
+    return required(this.text, 'Notification text');
   }
 }
 
@@ -267,15 +462,63 @@ export class FakeResponse implements Implements<GoogleAppsScript.Card_Service.Ac
   }
 }
 
-export class FakeActionResponseBuilder implements Implements<GoogleAppsScript.Card_Service.ActionResponseBuilder, 'setNavigation' | 'build'> {
-  private navigation?: Recorded<{ updateCard?: CardJson; pushCard?: CardJson }>;
+export class FakeActionResponseBuilder
+  implements Implements<GoogleAppsScript.Card_Service.ActionResponseBuilder, 'setNavigation' | 'setNotification' | 'build'>
+{
+  private navigation?: Recorded<NavigationJson>;
+  private notification?: Recorded<string>;
   setNavigation(navigation: GoogleAppsScript.Card_Service.Navigation): this {
     this.navigation = recorded(navigation, 'navigation');
     return this;
   }
+  setNotification(notification: GoogleAppsScript.Card_Service.Notification): this {
+    this.notification = recorded(notification, 'notification');
+    return this;
+  }
   build(): GoogleAppsScript.Card_Service.ActionResponse {
-    const navigation = required(this.navigation, 'ActionResponse navigation').toJson();
-    return new FakeResponse({ type: 'ActionResponse', navigation }) as unknown as GoogleAppsScript.Card_Service.ActionResponse;
+    if (!this.navigation && !this.notification) throw new CardServiceError('ActionResponse has neither navigation nor notification');
+    const json: ResponseJson = {
+      type: 'ActionResponse',
+      navigation: this.navigation ? this.navigation.toJson() : {},
+      ...(this.notification ? { notification: this.notification.toJson() } : {}),
+    };
+    return new FakeResponse(json) as unknown as GoogleAppsScript.Card_Service.ActionResponse;
+  }
+}
+
+export class FakeUniversalActionResponseBuilder
+  implements Implements<GoogleAppsScript.Card_Service.UniversalActionResponseBuilder, 'displayAddOnCards' | 'build'>
+{
+  private cards: Array<Recorded<CardJson>> = [];
+  displayAddOnCards(cards: GoogleAppsScript.Card_Service.Card[]): this {
+    this.cards = cards.map((card) => recorded<CardJson>(card, 'card'));
+    return this;
+  }
+  build(): GoogleAppsScript.Card_Service.UniversalActionResponse {
+    if (this.cards.length === 0) throw new CardServiceError('UniversalActionResponse has no cards');
+    const json: ResponseJson = { type: 'UniversalActionResponse', cards: this.cards.map((card) => card.toJson()) };
+    return new FakeResponse(json) as unknown as GoogleAppsScript.Card_Service.UniversalActionResponse;
+  }
+}
+
+/** A GmailDraft made by the GmailApp fake exposes its id this way. */
+export interface DraftLike {
+  getId(): string;
+}
+
+export class FakeComposeActionResponseBuilder
+  implements Implements<GoogleAppsScript.Card_Service.ComposeActionResponseBuilder, 'setGmailDraft' | 'build'>
+{
+  private draftId?: string;
+  setGmailDraft(draft: GoogleAppsScript.Gmail.GmailDraft): this {
+    const id = (draft as unknown as Partial<DraftLike>)?.getId?.();
+    if (typeof id !== 'string') throw new CardServiceError('setGmailDraft got no GmailDraft');
+    this.draftId = id;
+    return this;
+  }
+  build(): GoogleAppsScript.Card_Service.ComposeActionResponse {
+    const json: ResponseJson = { type: 'ComposeActionResponse', draft: { draftId: required(this.draftId, 'ComposeActionResponse draft') } };
+    return new FakeResponse(json) as unknown as GoogleAppsScript.Card_Service.ComposeActionResponse;
   }
 }
 
@@ -322,6 +565,8 @@ export class FakeUpdateDraftActionResponseBuilder
 /** Enum values are their names here; Apps Script's are opaque objects, and the add-on only passes them on. */
 const CONTENT_TYPE = { TEXT: 'TEXT', MUTABLE_HTML: 'MUTABLE_HTML', IMMUTABLE_HTML: 'IMMUTABLE_HTML' } as const;
 const UPDATE_DRAFT_BODY_TYPE = { IN_PLACE_INSERT: 'IN_PLACE_INSERT', INSERT_AT_START: 'INSERT_AT_START', INSERT_AT_END: 'INSERT_AT_END' } as const;
+const COMPOSED_EMAIL_TYPE = { REPLY_AS_DRAFT: 'REPLY_AS_DRAFT', STANDALONE_DRAFT: 'STANDALONE_DRAFT' } as const;
+const SELECTION_INPUT_TYPE = { CHECK_BOX: 'CHECK_BOX', RADIO_BUTTON: 'RADIO_BUTTON', DROPDOWN: 'DROPDOWN', SWITCH: 'SWITCH' } as const;
 
 function asCard(card: FakeCard): GoogleAppsScript.Card_Service.Card {
   return card as unknown as GoogleAppsScript.Card_Service.Card;
@@ -341,15 +586,23 @@ export type FakeCardServiceApi = Pick<
   | 'newNavigation'
   | 'newUpdateDraftActionResponseBuilder'
   | 'newUpdateDraftBodyAction'
+  | 'newButtonSet'
+  | 'newSelectionInput'
+  | 'newOpenLink'
+  | 'newNotification'
+  | 'newUniversalActionResponseBuilder'
+  | 'newComposeActionResponseBuilder'
   | 'ContentType'
   | 'UpdateDraftBodyType'
+  | 'ComposedEmailType'
+  | 'SelectionInputType'
 >;
 
 /**
  * Creates the fake. The builders implement only the methods the add-on calls but are
  * handed out as their full Apps Script types. Calling any other method throws a TypeError.
  */
-export function createCardService(isGlobalFunction: (name: string) => boolean): FakeCardServiceApi {
+export function createCardService(isGlobalFunction: (name: string) => boolean, openLinkUrlPrefixes: readonly string[] = []): FakeCardServiceApi {
   return {
     newCardBuilder: () => new FakeCardBuilder() as unknown as GoogleAppsScript.Card_Service.CardBuilder,
     newCardHeader: () => new FakeCardHeader() as unknown as GoogleAppsScript.Card_Service.CardHeader,
@@ -364,8 +617,18 @@ export function createCardService(isGlobalFunction: (name: string) => boolean): 
     newUpdateDraftActionResponseBuilder: () =>
       new FakeUpdateDraftActionResponseBuilder() as unknown as GoogleAppsScript.Card_Service.UpdateDraftActionResponseBuilder,
     newUpdateDraftBodyAction: () => new FakeUpdateDraftBodyAction() as unknown as GoogleAppsScript.Card_Service.UpdateDraftBodyAction,
+    newButtonSet: () => new FakeButtonSet() as unknown as GoogleAppsScript.Card_Service.ButtonSet,
+    newSelectionInput: () => new FakeSelectionInput() as unknown as GoogleAppsScript.Card_Service.SelectionInput,
+    newOpenLink: () => new FakeOpenLink(openLinkUrlPrefixes) as unknown as GoogleAppsScript.Card_Service.OpenLink,
+    newNotification: () => new FakeNotification() as unknown as GoogleAppsScript.Card_Service.Notification,
+    newUniversalActionResponseBuilder: () =>
+      new FakeUniversalActionResponseBuilder() as unknown as GoogleAppsScript.Card_Service.UniversalActionResponseBuilder,
+    newComposeActionResponseBuilder: () =>
+      new FakeComposeActionResponseBuilder() as unknown as GoogleAppsScript.Card_Service.ComposeActionResponseBuilder,
     ContentType: CONTENT_TYPE as unknown as CS['ContentType'],
     UpdateDraftBodyType: UPDATE_DRAFT_BODY_TYPE as unknown as CS['UpdateDraftBodyType'],
+    ComposedEmailType: COMPOSED_EMAIL_TYPE as unknown as CS['ComposedEmailType'],
+    SelectionInputType: SELECTION_INPUT_TYPE as unknown as CS['SelectionInputType'],
   };
 }
 

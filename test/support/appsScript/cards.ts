@@ -1,5 +1,5 @@
 import type { AddonEvent } from '../../../addon/events';
-import type { ActionJson, CardJson, WidgetJson } from './cardService';
+import type { ActionJson, CardJson, TextButtonJson, WidgetJson } from './cardService';
 
 /*
  * Reading recorded cards the way a sender reads them, and building the event
@@ -19,7 +19,10 @@ export function visibleText(card: CardJson): string[] {
     for (const widget of section.widgets) {
       if (widget.type === 'DecoratedText') texts.push(...[widget.topLabel, widget.text, widget.bottomLabel].filter((text): text is string => !!text));
       else if (widget.type === 'TextInput') texts.push(...[widget.title, widget.value].filter((text): text is string => !!text));
+      else if (widget.type === 'ButtonSet') texts.push(...widget.buttons.map((button) => button.text));
+      else if (widget.type === 'SelectionInput') texts.push(...(widget.title ? [widget.title] : []), ...widget.items.map((item) => item.text));
       else texts.push(widget.text);
+      if (widget.type === 'DecoratedText' && widget.button) texts.push(widget.button.text);
     }
   }
   return texts.map(stripTags);
@@ -35,17 +38,28 @@ export function stripTags(html: string): string {
     .replace(/&amp;/g, '&');
 }
 
+/** Every button on the card, also those in button sets and beside decorated text, in order. */
+export function buttons(card: CardJson): TextButtonJson[] {
+  return widgets(card).flatMap((widget) => {
+    if (widget.type === 'TextButton') return [widget];
+    if (widget.type === 'ButtonSet') return widget.buttons;
+    if (widget.type === 'DecoratedText' && widget.button) return [widget.button];
+    return [];
+  });
+}
+
+/** The action of the button with this text: its click action, or the action that builds its compose window. */
 export function findButton(card: CardJson, text: string): ActionJson {
-  const button = widgets(card).find((widget) => widget.type === 'TextButton' && widget.text === text);
-  if (!button || button.type !== 'TextButton') {
-    const buttons = widgets(card).flatMap((widget) => (widget.type === 'TextButton' ? [widget.text] : []));
-    throw new Error(`no button "${text}" on the card; buttons: ${buttons.join(', ') || 'none'}`);
+  const button = buttons(card).find((candidate) => candidate.text === text);
+  const action = button?.onClick ?? button?.compose?.action;
+  if (!action) {
+    throw new Error(`no button "${text}" with an action on the card; buttons: ${buttons(card).map((b) => b.text).join(', ') || 'none'}`);
   }
-  return button.onClick;
+  return action;
 }
 
 export function hasButton(card: CardJson, text: string): boolean {
-  return widgets(card).some((widget) => widget.type === 'TextButton' && widget.text === text);
+  return buttons(card).some((button) => button.text === text);
 }
 
 /** DecoratedText widgets, the card's list rows. */
@@ -58,9 +72,12 @@ export interface EventContext {
   gmail?: AddonEvent['gmail'];
 }
 
-export function commonEvent(context: EventContext, parameters: Record<string, string> = {}, inputs: Record<string, string> = {}): AddonEvent {
+/** Form input values by field name; a list for selection inputs, which send one value per checked item. */
+export type FormValues = Record<string, string | string[]>;
+
+export function commonEvent(context: EventContext, parameters: Record<string, string> = {}, inputs: FormValues = {}): AddonEvent {
   const formInputs: Record<string, { stringInputs: { value: string[] } }> = {};
-  for (const [name, value] of Object.entries(inputs)) formInputs[name] = { stringInputs: { value: [value] } };
+  for (const [name, value] of Object.entries(inputs)) formInputs[name] = { stringInputs: { value: Array.isArray(value) ? value : [value] } };
   return {
     commonEventObject: {
       hostApp: 'GMAIL',
@@ -75,6 +92,6 @@ export function commonEvent(context: EventContext, parameters: Record<string, st
 }
 
 /** Builds the event Gmail sends when the sender clicks a button whose action is `action`. */
-export function clickEvent(action: ActionJson, context: EventContext, inputs: Record<string, string> = {}): AddonEvent {
+export function clickEvent(action: ActionJson, context: EventContext, inputs: FormValues = {}): AddonEvent {
   return commonEvent(context, action.parameters, inputs);
 }

@@ -25,7 +25,11 @@ export interface LoadOptions {
   identityToken: string | null;
   scriptTimeZone?: string;
   userEmail?: string;
-  /** Clock of the cache fake, in epoch milliseconds. */
+  /**
+   * Clock in epoch milliseconds of the cache fake and of the bundle's own `Date`
+   * (`new Date()` and `Date.now()` with no argument), so a test can move the
+   * add-on's time together with the tracker's.
+   */
   now?: () => number;
 }
 
@@ -58,6 +62,20 @@ export function loadBare(distDir: string): vm.Context {
   return context;
 }
 
+/** A Date whose current time is `now()`; every other use of Date is unchanged. */
+function clockedDate(now: () => number): DateConstructor {
+  class ClockedDate extends Date {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(now());
+      else super(...(args as [string | number | Date]));
+    }
+    static now(): number {
+      return now();
+    }
+  }
+  return ClockedDate as unknown as DateConstructor;
+}
+
 export function loadAddon(distDir: string, options: LoadOptions): LoadedAddon {
   const { source, manifest } = readBuiltAddon(distDir);
   const now = options.now ?? (() => Date.now());
@@ -68,7 +86,7 @@ export function loadAddon(distDir: string, options: LoadOptions): LoadedAddon {
   const context = vm.createContext(globals);
   const isGlobalFunction = (name: string): boolean => typeof (context as Record<string, unknown>)[name] === 'function';
 
-  const cardService = createCardService(isGlobalFunction);
+  const cardService = createCardService(isGlobalFunction, manifest.addOns.common.openLinkUrlPrefixes ?? []);
   const gmail = new FakeGmailApp();
   const urlFetch = new FakeUrlFetchApp(manifest.urlFetchWhitelist);
   const scriptApp = new FakeScriptApp(options.identityToken);
@@ -86,6 +104,7 @@ export function loadAddon(distDir: string, options: LoadOptions): LoadedAddon {
     Logger: logger,
     Utilities: new FakeUtilities(),
   });
+  if (options.now) Object.assign(context, { Date: clockedDate(options.now) });
   vm.runInContext(source, context, { filename: BUNDLE_FILE });
 
   const bundle = (context as Record<string, unknown>)[BUNDLE_GLOBAL] as AddonBundle;

@@ -54,12 +54,17 @@ export class FakeCacheService implements Implements<GoogleAppsScript.Cache.Cache
   }
 }
 
+/** PropertiesService limit on one value, in bytes. */
+export const PROPERTY_MAX_VALUE_BYTES = 9 * 1024;
+
 export class FakeProperties implements Implements<GoogleAppsScript.Properties.Properties, 'getProperty' | 'setProperty' | 'deleteProperty'> {
   private readonly values = new Map<string, string>();
   getProperty(key: string): string | null {
     return this.values.get(key) ?? null;
   }
   setProperty(key: string, value: string): this {
+    const bytes = Buffer.byteLength(String(value));
+    if (bytes > PROPERTY_MAX_VALUE_BYTES) throw new Error(`Exception: property value has ${bytes} bytes; the maximum is ${PROPERTY_MAX_VALUE_BYTES}`);
     this.values.set(key, String(value));
     return this;
   }
@@ -112,11 +117,12 @@ export class FakeLogger implements Implements<GoogleAppsScript.Base.Logger, 'log
   }
 }
 
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * Utilities.formatDate for the subset of java.text.SimpleDateFormat letters this
- * project uses (yyyy, MMM, MM, dd, d, HH, mm, ss and quoted text). Any other letter
+ * project uses (yyyy, MMM, MM, dd, d, EEE, HH, mm, ss and quoted text). Any other letter
  * throws, so the fake never formats differently from Apps Script without notice.
  */
 export function formatDate(date: Date, timeZone: string, pattern: string): string {
@@ -140,6 +146,8 @@ export function formatDate(date: Date, timeZone: string, pattern: string): strin
     HH: String(part('hour')).padStart(2, '0'),
     mm: String(part('minute')).padStart(2, '0'),
     ss: String(part('second')).padStart(2, '0'),
+    // The weekday of the local calendar date, computed without a second Intl call.
+    EEE: WEEKDAYS[new Date(Date.UTC(part('year'), part('month') - 1, part('day'))).getUTCDay()],
   };
   return pattern.replace(/'[^']*'|([A-Za-z])\1*/g, (token) => {
     if (token.startsWith("'")) return token.slice(1, -1);
