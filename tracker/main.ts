@@ -31,6 +31,14 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ event: 'server.stopping', signal }, 'stopping: committing queued hits');
     purge.stop();
+    // Cloud Run sends SIGKILL 10 seconds after SIGTERM, so a store that hangs
+    // must not keep the process past it. Exiting early loses no hit: each
+    // queued hit is logged for replay at its commit deadline, which has passed.
+    const limitMs = Math.max(8000, config.commitDeadlineMs + 1000);
+    setTimeout(() => {
+      app.log.error({ event: 'server.stop_timeout', limitMs }, `store did not finish within ${limitMs} ms of the stop signal; exiting, unsaved hits are in hit.unsaved lines`);
+      process.exit(1);
+    }, limitMs).unref();
     try {
       await app.close();
       await store.close();
