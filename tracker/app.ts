@@ -63,7 +63,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     },
   });
 
-  const relabeller = new Relabeller(deps.store, app.log);
+  const relabeller = new Relabeller(deps.store, app.log, config.relabelDelayMs);
   const hitWriter = new HitWriter(
     deps.store,
     { maxWaitMs: config.batchMaxWaitMs, maxHits: config.batchMaxHits, deadlineMs: config.commitDeadlineMs },

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { normaliseBaseUrl } from '../shared/urls';
+import { RELABEL_DELAY_MS } from './classify/relabel';
 
 /*
  * All configuration is read and validated here, from environment variables.
@@ -40,6 +41,8 @@ export interface Config {
   batchMaxHits: number;
   /** How long a pixel or redirect response waits for its hit's commit. */
   commitDeadlineMs: number;
+  /** How long after a commit the duplicate and burst rules run on its messages. */
+  relabelDelayMs: number;
   /** Hits stored one by one per message; beyond it they are only counted. */
   maxStoredHitsPerMessage: number;
   /** API requests allowed per minute for each sender (or client address when unauthenticated). */
@@ -157,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     batchMaxWaitMs: integer(env, 'BATCH_MAX_WAIT_MS', 5, 0, 1000),
     batchMaxHits: integer(env, 'BATCH_MAX_HITS', 200, 1, 500),
     commitDeadlineMs: integer(env, 'COMMIT_DEADLINE_MS', 800, 1, 10000),
+    relabelDelayMs: integer(env, 'RELABEL_DELAY_MS', RELABEL_DELAY_MS, 0, 600000),
     maxStoredHitsPerMessage: integer(env, 'MAX_STORED_HITS_PER_MESSAGE', 10000, 10, 1000000),
     apiRateLimitPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

@@ -67,6 +67,8 @@ export async function startClockedTracker(workDir: string, startMs: number, extr
       DEV_SIGNIN_KEY_FILE: keyFile,
       ID_TOKEN_AUDIENCE: LOCAL_AUDIENCE,
       TRUST_PROXY_HOPS: '1',
+      // The tests read labels right after the hits; a short delay keeps them from waiting.
+      RELABEL_DELAY_MS: '20',
       LOG_LEVEL: 'warn',
       TEST_CLOCK_START_MS: String(startMs),
       TEST_CLOCK_PORT: String(controlPort),

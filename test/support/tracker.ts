@@ -43,7 +43,7 @@ export async function startTestTracker(
   options: { listen?: boolean; env?: Record<string, string>; store?: (config: Config) => Store; deps?: Partial<AppDeps> } = {},
 ): Promise<TestTracker> {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-test-'));
-  const baseEnv = { DATA_DIR: dir, LOG_LEVEL: 'silent', BATCH_MAX_WAIT_MS: '1', ...options.env };
+  const baseEnv = { DATA_DIR: dir, LOG_LEVEL: 'silent', BATCH_MAX_WAIT_MS: '1', RELABEL_DELAY_MS: '0', ...options.env };
   let config = loadConfig(baseEnv);
   const store = options.store ? options.store(config) : new SqliteStore({ path: config.sqlitePath, retentionDays: config.retentionDays, maxStoredHitsPerMessage: config.maxStoredHitsPerMessage });
   const clock = new ManualClock();
