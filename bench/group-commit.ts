@@ -11,8 +11,7 @@ import { startTestTracker } from '../test/support/tracker';
  * Measures group commit: floods one pixel of an in-process tracker on a real
  * loopback port and prints, per store, how many hits each commit carried.
  *
- *   npx esbuild bench/group-commit.ts --bundle --platform=node --packages=external \
- *     --outfile=build/bench/group-commit.js && node build/bench/group-commit.js [REQUESTS] [CONCURRENCY]
+ *   npm run bench:group-commit -- [REQUESTS] [CONCURRENCY]
  *
  * Firestore runs against the local emulator (started here unless
  * FIRESTORE_EMULATOR_HOST is set), whose latencies are not production's.

@@ -14,6 +14,7 @@ import { cardJson, responseJson, type CardJson, type DraftBodyUpdateJson } from 
 import { clickEvent, commonEvent, findButton, rows, visibleText } from '../sandbox/cards';
 import { loadAddon, type LoadedAddon } from '../sandbox/loadAddon';
 import { formatDate } from '../sandbox/services';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
 
 /*
  * The whole product on real parts, in the order a sender and a recipient act.
@@ -34,15 +35,6 @@ const TIME_ZONE = 'Europe/Berlin';
 const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const GMAIL_PROXY_AGENT = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
 const GMAIL_PROXY_ADDRESS = '66.249.93.17';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const LINK_TEXT = 'the signed contract';
 /** Text in the draft's first paragraph; the sender's cursor sits right after it. */
 const CURSOR_AFTER = 'Thanks for the call today. ';
@@ -166,7 +158,7 @@ describe('sender and recipient end to end', () => {
     addon = loadAddon(distDir, { identityToken, scriptTimeZone: 'Etc/UTC', userEmail: SENDER });
 
     browser = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
       userAgent: CHROME_ON_LINUX,

@@ -8,6 +8,7 @@ import { pixelUrl } from '../shared/urls';
 import { rewriteEmailHtml } from '../tracker/rewrite/rewriteEmailHtml';
 import { issueToken } from '../tracker/tokens';
 import { undoRewrite } from './fixtures/rewrite/undoRewrite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
 
 /*
  * Fidelity of the rewriter on real emails: the text differs only by the pixel
@@ -58,18 +59,10 @@ beforeAll(async () => {
 
   userDataDir = mkdtempSync(join(tmpdir(), 'fidelity-chromium-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     viewport: { width: 800, height: 600 },
     deviceScaleFactor: 1,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { SEND_TIME_SLACK_MS } from '../tracker/classify/labels';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
 
 /*
  * The playground in Chromium, started the way `npm start` starts it. The sender
@@ -18,15 +19,6 @@ jest.setTimeout(180_000);
 
 const REPO_ROOT = resolve(__dirname, '..');
 const ARTIFACTS = resolve(REPO_ROOT, 'test-artifacts/playground');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const LINK_TEXT = 'the signed contract';
 /** Text of the sample's first paragraph; the sender's cursor goes right after it. */
@@ -118,7 +110,7 @@ describe('playground in Chromium', () => {
     playgroundUrl = await waitForPlaygroundUrl(start, () => startOutput);
 
     browser = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1400, height: 1000 },
