@@ -107,9 +107,34 @@ describe('relabelMessage through SqliteStore', () => {
     const relabeller = new Relabeller(store, { error: (details) => errors.push(details as { event?: string }) });
     await store.close();
 
-    relabeller.afterCommit([open('h1', SENT + 10_000)]);
+    // Clicks always get a windowed relabel; opens only near a self-view.
+    relabeller.afterCommit([{ ...open('h1', SENT + 10_000), kind: 'click', url: 'https://example.com/' }]);
     await relabeller.drain();
     expect(errors.map((entry) => entry.event)).toEqual(['relabel.failed']);
     store = new SqliteStore({ path: join(dir, 'tracker.sqlite'), retentionDays: 30 });
+  });
+
+  test('Relabeller marks a repeat open on arrival', () => {
+    const relabeller = new Relabeller(store, { error: () => undefined });
+    expect(relabeller.labelArrival(open('h1', SENT + 10_000))).toBe('recipient');
+    expect(relabeller.labelArrival(open('h2', SENT + 15_000))).toBe('duplicate');
+    expect(relabeller.labelArrival({ ...open('h3', SENT + 16_000), ip: '198.51.100.0' })).toBe('recipient');
+    expect(relabeller.labelArrival(open('h4', SENT + 21_000))).toBe('recipient');
+  });
+
+  test('Relabeller relabels opens near a self-view', async () => {
+    const relabeller = new Relabeller(store, { error: () => undefined }, 60_000);
+    await store.addSelfView({ token: TOKEN, at: SENT + 100_000 });
+    const hit = { ...open('h1', SENT + 103_000), proxy: 'gmail' as const };
+    await store.recordHits([hit]);
+
+    relabeller.afterCommit([hit]);
+    await relabeller.drain();
+    expect((await store.listHits(TOKEN))[0].label).toBe('recipient');
+
+    relabeller.noteSelfView(TOKEN, SENT + 100_000);
+    relabeller.afterCommit([hit]);
+    await relabeller.drain();
+    expect((await store.listHits(TOKEN))[0].label).toBe('self');
   });
 });

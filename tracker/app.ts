@@ -36,6 +36,7 @@ export interface AppContext {
   clock: Clock;
   verifier: IdTokenVerifier;
   hitWriter: HitWriter;
+  relabeller: Relabeller;
 }
 
 /**
@@ -79,6 +80,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     clock: deps.clock ?? systemClock,
     verifier: deps.verifier ?? createVerifier(config),
     hitWriter,
+    relabeller,
   };
   app.decorate('context', context);
 

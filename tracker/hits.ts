@@ -4,7 +4,9 @@ import type { HitKind } from '../shared/labels';
 import { describeReader } from './classify/reader';
 import { labelOnArrival } from './classify/labels';
 import { truncateIp } from './classify/ip';
+import type { AppContext } from './app';
 import type { Config } from './config';
+import type { HitOutcome } from './hitWriter';
 import type { HitRecord } from './store/types';
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -36,4 +38,15 @@ export function buildHit(request: FastifyRequest, config: Config, now: number, t
     ...facts,
   };
   return { ...hit, label: labelOnArrival(hit) };
+}
+
+/**
+ * Builds the hit of a pixel load or click, labels it with what this process
+ * remembers of the message's recent hits, and waits for its commit (or for it
+ * to be logged for replay).
+ */
+export function recordHit(request: FastifyRequest, context: AppContext, token: string, kind: HitKind, url: string | null): Promise<HitOutcome> {
+  const hit = buildHit(request, context.config, context.clock.now(), token, kind, url);
+  hit.label = context.relabeller.labelArrival(hit);
+  return context.hitWriter.record(hit);
 }

@@ -1,8 +1,9 @@
 /**
  * Relabels the stored hits of one message through the Store interface.
  */
+import type { HitLabel } from '../../shared/labels';
 import type { HitRecord, LabelChange, Store } from '../store/types';
-import { DUPLICATE_WINDOW_MS, SCANNER_BURST_WINDOW_MS, labelMessageHits } from './labels';
+import { DUPLICATE_WINDOW_MS, SCANNER_BURST_WINDOW_MS, SELF_VIEW_AFTER_MS, SELF_VIEW_BEFORE_MS, labelMessageHits } from './labels';
 
 /**
  * How far before `sinceAt` a windowed relabel reads hits, so that a new hit is
@@ -58,20 +59,63 @@ export interface RelabelLog {
   error(details: object, message: string): void;
 }
 
+/** Entries kept in each of the Relabeller's in-memory maps; a full map is emptied. */
+const MAX_REMEMBERED = 50_000;
+
 /**
- * Runs relabels one after another per message, so a windowed relabel computed
+ * Keeps the labels of a message's hits up to date as hits and facts arrive.
+ *
+ * Opens get the duplicate rule on arrival, from the readers this process saw
+ * in the last DUPLICATE_WINDOW_MS, so a busy pixel costs no relabel. Clicks,
+ * and opens near a self-view reported to this process, get a windowed relabel
+ * RELABEL_DELAY_MS after their commit. The scheduled relabels run one at a
+ * time, yielding to the event loop in between, so a timer firing for many
+ * messages at once does not hold up pixel responses.
+ *
+ * NOTE: with several tracker instances each one sees only its own hits and
+ * reports, so a repeat fetch that reaches another instance stays a recipient
+ * open until the next full relabel, which every send-time or self-view report
+ * from the add-on triggers.
+ *
+ * Relabels of one message run one after another, so a windowed relabel computed
  * before a new fact cannot overwrite the labels of the full relabel that the
  * fact triggered. Different messages relabel concurrently.
  */
 export class Relabeller {
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly scheduled = new Map<string, { sinceAt: number; timer: NodeJS.Timeout }>();
+  private readonly scheduled = new Map<string, { sinceAt: number; timer: NodeJS.Timeout | null }>();
+  private readonly ready: string[] = [];
+  private pumping: Promise<void> | null = null;
+  /** Last kept open per message, stored address and user agent, in epoch milliseconds. */
+  private readonly lastOpens = new Map<string, number>();
+  /** Latest self-view reported to this process per message. */
+  private readonly selfViews = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
     private readonly log: RelabelLog,
     private readonly delayMs = RELABEL_DELAY_MS,
   ) {}
+
+  /**
+   * Returns the label of an arriving hit: its arrival label, or "duplicate" for
+   * an open from a reader whose last kept open of the message is at most
+   * DUPLICATE_WINDOW_MS old. Keys match `labelMessageHits`, which a full
+   * relabel runs with every stored hit.
+   */
+  labelArrival(hit: HitRecord): HitLabel {
+    if (hit.kind !== 'open' || hit.label !== 'recipient') return hit.label;
+    const key = `${hit.token}|${hit.ip ?? ''}|${hit.userAgent ?? ''}`;
+    const last = this.lastOpens.get(key);
+    if (last !== undefined && hit.at >= last && hit.at - last <= DUPLICATE_WINDOW_MS) return 'duplicate';
+    remember(this.lastOpens, key, hit.at);
+    return hit.label;
+  }
+
+  /** Records a self-view, so opens arriving within its window get a windowed relabel. */
+  noteSelfView(token: string, at: number): void {
+    remember(this.selfViews, token, Math.max(at, this.selfViews.get(token) ?? at));
+  }
 
   /** Relabels one message in its turn (all hits, or those at or after `sinceAt`) and returns the changes. */
   relabel(token: string, sinceAt?: number): Promise<LabelChange[]> {
@@ -85,37 +129,64 @@ export class Relabeller {
   }
 
   /**
-   * Schedules a windowed relabel of each message in a committed batch,
-   * RELABEL_DELAY_MS later, merged with any relabel already scheduled for that
-   * message. Failures are logged, not raised: the hits are stored, and the next
-   * relabel of the message corrects their labels.
+   * Schedules a windowed relabel of the messages of a committed batch whose
+   * labels may depend on other hits: those with a click, or with an open near a
+   * self-view. A relabel already scheduled for a message takes the new hits in.
+   * Failures are logged, not raised: the hits are stored, and the next relabel
+   * of the message corrects their labels.
    */
   afterCommit(hits: HitRecord[]): void {
     for (const hit of hits) {
+      if (!this.needsContext(hit)) continue;
       const scheduled = this.scheduled.get(hit.token);
       if (scheduled) {
         scheduled.sinceAt = Math.min(scheduled.sinceAt, hit.at);
         continue;
       }
-      const timer = setTimeout(() => this.runScheduled(hit.token), this.delayMs);
+      const timer = setTimeout(() => this.makeReady(hit.token), this.delayMs);
       timer.unref();
       this.scheduled.set(hit.token, { sinceAt: hit.at, timer });
     }
   }
 
-  private runScheduled(token: string): void {
+  private needsContext(hit: HitRecord): boolean {
+    if (hit.kind === 'click') return true;
+    const view = this.selfViews.get(hit.token);
+    return view !== undefined && hit.at >= view - SELF_VIEW_BEFORE_MS && hit.at <= view + SELF_VIEW_AFTER_MS;
+  }
+
+  private makeReady(token: string): void {
     const scheduled = this.scheduled.get(token);
-    if (!scheduled) return;
+    if (!scheduled || scheduled.timer === null) return;
     clearTimeout(scheduled.timer);
-    this.scheduled.delete(token);
-    this.relabel(token, scheduled.sinceAt).catch((error: Error) => {
-      this.log.error({ event: 'relabel.failed', token, err: error }, `relabelling message ${token} after a batch failed`);
-    });
+    scheduled.timer = null;
+    this.ready.push(token);
+    if (!this.pumping) this.pumping = this.pump().finally(() => (this.pumping = null));
+  }
+
+  private async pump(): Promise<void> {
+    for (let token = this.ready.shift(); token !== undefined; token = this.ready.shift()) {
+      const scheduled = this.scheduled.get(token);
+      this.scheduled.delete(token);
+      if (!scheduled) continue;
+      await this.relabel(token, scheduled.sinceAt).catch((error: Error) => {
+        this.log.error({ event: 'relabel.failed', token, err: error }, `relabelling message ${token} after a batch failed`);
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Runs the scheduled relabels now and resolves when every relabel has finished. */
   async drain(): Promise<void> {
-    for (const token of [...this.scheduled.keys()]) this.runScheduled(token);
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+    for (const token of [...this.scheduled.keys()]) this.makeReady(token);
+    while (this.pumping || this.queues.size > 0) {
+      await this.pumping;
+      await Promise.all([...this.queues.values()]);
+    }
   }
+}
+
+function remember(map: Map<string, number>, key: string, value: number): void {
+  if (map.size >= MAX_REMEMBERED && !map.has(key)) map.clear();
+  map.set(key, value);
 }

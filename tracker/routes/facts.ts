@@ -114,6 +114,7 @@ export function factsRoutes(app: FastifyInstance, context: AppContext, relabelle
         // NOTE: the store keeps only the time of a self-view. `quoted` is logged,
         // and a quoted view is labelled like a view of the message itself.
         await context.store.addSelfView({ token, at });
+        relabeller.noteSelfView(token, at);
         const summary = await summaryAfterRelabel(context, relabeller, message);
         if (!summary) return messageNotFound(reply, token);
         request.log.info({ event: 'message.self_view', token, quoted: body.quoted === true }, 'self-view reported; hits relabelled');

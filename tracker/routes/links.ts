@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { checkDestination, toLocationHeader } from '../destination';
-import { buildHit } from '../hits';
+import { recordHit } from '../hits';
 import { verifyLinkSignature, verifyToken } from '../tokens';
 import type { AppContext } from '../app';
 
@@ -37,8 +37,7 @@ export function linkRoutes(app: FastifyInstance, context: AppContext): void {
 
       if (verifyToken(context.config.signingSecret, token)) {
         try {
-          const hit = buildHit(request, context.config, context.clock.now(), token, 'click', checked.url);
-          await context.hitWriter.record(hit);
+          await recordHit(request, context, token, 'click', checked.url);
         } catch (error) {
           request.log.error({ err: error, token }, 'click not recorded');
         }

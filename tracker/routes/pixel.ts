@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NO_CACHE, TRANSPARENT_GIF } from '../gif';
-import { buildHit } from '../hits';
+import { recordHit } from '../hits';
 import { verifyToken } from '../tokens';
 import type { AppContext } from '../app';
 
@@ -17,8 +17,7 @@ export function pixelRoutes(app: FastifyInstance, context: AppContext): void {
     // Tokens carry an HMAC tag, so one we never issued costs no store access.
     if (verifyToken(context.config.signingSecret, token)) {
       try {
-        const hit = buildHit(request, context.config, context.clock.now(), token, 'open', null);
-        await context.hitWriter.record(hit);
+        await recordHit(request, context, token, 'open', null);
       } catch (error) {
         request.log.error({ err: error, token }, 'open not recorded');
       }
