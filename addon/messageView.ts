@@ -141,7 +141,7 @@ export function showTrackedMessage(
   // Later pages need older hits than the summary lists by default, so ask for the most the tracker lists.
   let result = options.skip > 0 ? deps.client.getSummary(token, MAX_SUMMARY_HITS) : deps.client.getSummary(token);
   if (options.skip === 0 && result.ok && listsNoCountedOpen(result.value)) {
-    // The newest hits hold none of the counted opens (the sender's own views, say),
+    // The newest hits contain none of the counted opens (the sender's own views, say),
     // so the first page reads as many hits as the tracker lists to find some.
     result = deps.client.getSummary(token, MAX_SUMMARY_HITS);
   }

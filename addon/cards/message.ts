@@ -140,7 +140,7 @@ function opensSection(summary: MessageSummary, display: ResolvedDisplay): Google
 
   // The summary lists only the newest hits. The first page reads the default
   // number of them, so a fetch of MAX_SUMMARY_HITS can reach older opens,
-  // unless this summary already holds every hit or that many of them.
+  // unless this summary already contains every hit or that many of them.
   const olderOpens = summary.opens.recipient - listedUpTo;
   const fetchedMoreOpens = opens.length > listedUpTo;
   const biggerFetchReachesMore = skip === 0 && summary.hits.length < summary.totalHits && summary.hits.length < MAX_SUMMARY_HITS;
