@@ -69,7 +69,7 @@ export function onActivityPage(e: AddonEvent): ActionResponse {
 export function onShowTrackedMessage(e: AddonEvent): ActionResponse {
   const token = readParameter(e, HOMEPAGE_PARAMS.token) ?? '';
   const deps = { baseUrl: trackerBaseUrl(), client: client(), timeZone: timeZoneOf(e), nowMs: Date.now() };
-  return pushCardResponse(showTrackedMessage(deps, token, { page: 0, canReply: false }));
+  return pushCardResponse(showTrackedMessage(deps, token, { skip: 0, canReply: false }));
 }
 
 export function onNewTrackedEmail(_e: AddonEvent): GoogleAppsScript.Card_Service.ComposeActionResponse {
@@ -143,10 +143,11 @@ export function onRefreshSummary(e: AddonEvent): ActionResponse {
 }
 
 export function onShowOpensPage(e: AddonEvent): ActionResponse {
-  const page = Number(readParameter(e, MESSAGE_PARAMS.page) ?? '0');
+  // A missing or invalid count (not a whole number of 0 or more) shows the first page.
+  const skip = Number(readParameter(e, MESSAGE_PARAMS.skip) ?? '0');
   const deps = { baseUrl: trackerBaseUrl(), client: client(), timeZone: timeZoneOf(e), nowMs: Date.now() };
   const token = readParameter(e, MESSAGE_PARAMS.token) ?? '';
-  return updateCardResponse(showTrackedMessage(deps, token, { page: Number.isInteger(page) && page >= 0 ? page : 0, canReply: readOpenMessage(e) !== null }));
+  return updateCardResponse(showTrackedMessage(deps, token, { skip: Number.isSafeInteger(skip) && skip >= 0 ? skip : 0, canReply: readOpenMessage(e) !== null }));
 }
 
 export function onReplyWithTracking(e: AddonEvent): GoogleAppsScript.Card_Service.ComposeActionResponse {
@@ -169,7 +170,7 @@ function messageCard(e: AddonEvent, mode: MessageViewMode): Card {
   const deps = { baseUrl: trackerBaseUrl(), client: client(), timeZone: timeZoneOf(e), nowMs: Date.now() };
   if (!open) {
     // A card opened from the activity list refreshes by its token.
-    if (token) return showTrackedMessage(deps, token, { page: 0, canReply: false });
+    if (token) return showTrackedMessage(deps, token, { skip: 0, canReply: false });
     return buildMessageErrorCard('No email open', 'Gmail sent no open email with this request. Open an email and try again.');
   }
   return showMessageSummary(

@@ -1,6 +1,13 @@
 import type { MessageSummary } from '../shared/api';
 import { findPixelTokens, pixelUrl } from '../shared/urls';
-import { buildMessageErrorCard, buildNoPixelCard, buildNotYoursCard, buildSummaryCard, type SummaryDisplay } from './cards/message';
+import {
+  buildMessageErrorCard,
+  buildNoPixelCard,
+  buildNotYoursCard,
+  buildSummaryCard,
+  MAX_SUMMARY_HITS,
+  type SummaryDisplay,
+} from './cards/message';
 import { describeFailure } from './cards/text';
 import { isSentBy } from './identity';
 import { errorMessage, type ApiResult, type TrackerClient } from './trackerClient';
@@ -122,17 +129,28 @@ export function showMessageSummary(deps: MessageViewDeps, mode: MessageViewMode)
   return buildNotYoursCard();
 }
 
-/** Builds the card of a tracked message by its token, for a page of its opens or an entry of the activity list. */
+/**
+ * Builds the card of a tracked message by its token, for a page of its opens or an entry of the activity list.
+ * `skip` counts the recipient opens listed on newer pages.
+ */
 export function showTrackedMessage(
   deps: Pick<MessageViewDeps, 'baseUrl' | 'client' | 'timeZone' | 'nowMs'>,
   token: string,
-  options: { page: number; canReply: boolean },
+  options: { skip: number; canReply: boolean },
 ): GoogleAppsScript.Card_Service.Card {
   // Later pages need older hits than the summary lists by default, so ask for the most the tracker lists.
-  const result = options.page > 0 ? deps.client.getSummary(token, MAX_SUMMARY_HITS) : deps.client.getSummary(token);
+  let result = options.skip > 0 ? deps.client.getSummary(token, MAX_SUMMARY_HITS) : deps.client.getSummary(token);
+  if (options.skip === 0 && result.ok && listsNoCountedOpen(result.value)) {
+    // The newest hits contain none of the counted opens (the sender's own views, say),
+    // so the first page reads as many hits as the tracker lists to find some.
+    result = deps.client.getSummary(token, MAX_SUMMARY_HITS);
+  }
   if (!result.ok) return buildMessageErrorCard('Cannot show opens and clicks', describeFailure(result.failure, deps.baseUrl, 'summary'));
-  return buildSummaryCard(result.value, { timeZone: deps.timeZone, nowMs: deps.nowMs, page: options.page, canReply: options.canReply });
+  return buildSummaryCard(result.value, { timeZone: deps.timeZone, nowMs: deps.nowMs, skip: options.skip, canReply: options.canReply });
 }
 
-/** Most hits GET /api/messages/:token/summary lists in one response. */
-export const MAX_SUMMARY_HITS = 500;
+/** Whether a summary counts recipient opens, lists none of them, and left older hits out. */
+function listsNoCountedOpen(summary: MessageSummary): boolean {
+  const listsOpen = summary.hits.some((hit) => hit.kind === 'open' && hit.label === 'recipient');
+  return summary.opens.recipient > 0 && !listsOpen && summary.hits.length < summary.totalHits;
+}

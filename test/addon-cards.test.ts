@@ -136,21 +136,113 @@ describe('summary card', () => {
     expect(rows(card).map((r) => r.topLabel)).toEqual(['Open · Machine prefetch · just now', 'Open · Your own view · just now']);
   });
 
+  /** Ids of the recipient opens a card lists, read from the client name each test hit carries. */
+  function listedOpenIds(card: CardJson): string[] {
+    const activity = card.sections.filter((section) => section.header === 'Activity (times in Etc/UTC)');
+    return rows({ ...card, sections: activity }).map((row) => /Client (\w+)/.exec(row.bottomLabel ?? '')?.[1] ?? `(no id in "${row.bottomLabel}")`);
+  }
+
+  /** Follows "Older opens" from the first page to the last, as the add-on's handler fetches each page. */
+  function walkOlderPages(addon: LoadedAddon, fetch: (skip: number) => MessageSummary): CardJson[] {
+    const pages = [cardJson(addon.bundle.buildSummaryCard(fetch(0), { timeZone: 'Etc/UTC' }))];
+    for (;;) {
+      const last = pages[pages.length - 1];
+      if (!hasButton(last, 'Older opens')) return pages;
+      if (pages.length > 100) throw new Error('"Older opens" still shown after 100 pages');
+      const skip = Number(findButton(last, 'Older opens').parameters.skip);
+      pages.push(cardJson(addon.bundle.buildSummaryCard(fetch(skip), { timeZone: 'Etc/UTC', skip })));
+    }
+  }
+
   test('pages long lists under the widget limit', () => {
     const addon = load();
-    const hits = Array.from({ length: 500 }, (_, i) => hit({ id: `h${i}`, at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString() }));
-    const counts = { opens: { ...NO_LABELS, recipient: 1234 }, totalHits: 1234 };
-    const first = cardJson(addon.bundle.buildSummaryCard(summary(hits, counts), { timeZone: 'Etc/UTC' }));
-    expect(widgets(first).length).toBeLessThanOrEqual(100);
-    expect(rows(first).filter((r) => r.topLabel?.startsWith('Open · '))).toHaveLength(addon.bundle.OPENS_PER_PAGE);
-    expect(findButton(first, 'Older opens').parameters).toEqual({ token: TOKEN, page: '1' });
-    expect(hasButton(first, 'Newer opens')).toBe(false);
+    // 500 hits one minute apart, every seventh a machine prefetch that the opens list leaves out.
+    const hits = Array.from({ length: 500 }, (_, i) =>
+      hit({
+        id: `h${i}`,
+        at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString(),
+        client: `Client h${i}`,
+        label: i % 7 === 3 ? 'prefetch' : 'recipient',
+      }),
+    );
+    const expected = hits.filter((h) => h.label === 'recipient').map((h) => h.id);
+    const counts = { opens: { ...NO_LABELS, recipient: 1234, prefetch: 71 }, totalHits: 1305 };
+    // The first page reads the tracker's default 18 hits, later pages the 500 newest.
+    const fetch = (skip: number) => summary(skip === 0 ? hits.slice(0, 18) : hits, counts);
 
-    const last = cardJson(addon.bundle.buildSummaryCard(summary(hits, counts), { timeZone: 'Etc/UTC', page: 24 }));
-    expect(rows(last).filter((r) => r.topLabel?.startsWith('Open · '))).toHaveLength(500 - 24 * addon.bundle.OPENS_PER_PAGE);
-    expect(visibleText(last)).toContain('734 older opens are counted above but not listed.');
-    expect(findButton(last, 'Newer opens').parameters).toEqual({ token: TOKEN, page: '23' });
-    expect(hasButton(last, 'Older opens')).toBe(false);
+    const pages = walkOlderPages(addon, fetch);
+    expect(pages.flatMap(listedOpenIds)).toEqual(expected);
+    expect(listedOpenIds(pages[0])).toEqual(expected.slice(0, 15));
+    for (const page of pages) {
+      expect(widgets(page).length).toBeLessThanOrEqual(100);
+      expect(listedOpenIds(page).length).toBeLessThanOrEqual(addon.bundle.OPENS_PER_PAGE);
+    }
+    expect(hasButton(pages[0], 'Newer opens')).toBe(false);
+    expect(findButton(pages[0], 'Older opens').parameters).toEqual({ token: TOKEN, skip: '15' });
+
+    const last = pages[pages.length - 1];
+    expect(visibleText(last)).toContain(`${1234 - expected.length} older opens are counted above but not listed.`);
+    for (const page of pages.slice(0, -1)) expect(visibleText(page).join('\n')).not.toContain('counted above but not listed');
+
+    // "Newer opens" walks back through the same pages to the first one.
+    const olderSkips = [0, ...pages.slice(0, -1).map((page) => Number(findButton(page, 'Older opens').parameters.skip))];
+    const newerSkips = [olderSkips[olderSkips.length - 1]];
+    const newerPages = [last];
+    while (hasButton(newerPages[newerPages.length - 1], 'Newer opens')) {
+      if (newerPages.length > 100) throw new Error('"Newer opens" still shown after 100 pages');
+      const skip = Number(findButton(newerPages[newerPages.length - 1], 'Newer opens').parameters.skip);
+      newerSkips.push(skip);
+      newerPages.push(cardJson(addon.bundle.buildSummaryCard(fetch(skip), { timeZone: 'Etc/UTC', skip })));
+    }
+    expect(newerSkips).toEqual([...olderSkips].reverse());
+    expect(newerPages.reverse().flatMap(listedOpenIds)).toEqual(expected);
+  });
+
+  test('pages all opens when fewer than 500 hits', () => {
+    const addon = load();
+    const hits = Array.from({ length: 45 }, (_, i) =>
+      hit({ id: `h${i}`, at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString(), client: `Client h${i}` }),
+    );
+    const fetch = (skip: number) => summary(skip === 0 ? hits.slice(0, 18) : hits, { opens: { ...NO_LABELS, recipient: 45 }, totalHits: 45 });
+
+    const pages = walkOlderPages(addon, fetch);
+    expect(pages.map(listedOpenIds)).toEqual([
+      hits.slice(0, 18).map((h) => h.id),
+      hits.slice(18, 38).map((h) => h.id),
+      hits.slice(38).map((h) => h.id),
+    ]);
+    expect(findButton(pages[2], 'Newer opens').parameters).toEqual({ token: TOKEN, skip: '18' });
+    expect(visibleText(pages[2]).join('\n')).not.toContain('counted above but not listed');
+  });
+
+  test('first page without listed opens pages on', () => {
+    const addon = load();
+    // The 18 newest hits are the sender's own views; the 3 recipient opens are older.
+    const hits = Array.from({ length: 21 }, (_, i) =>
+      hit({ id: `h${i}`, at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString(), client: `Client h${i}`, label: i < 18 ? 'self' : 'recipient' }),
+    );
+    const counts = { opens: { ...NO_LABELS, recipient: 3, self: 18 }, totalHits: 21 };
+
+    const first = cardJson(addon.bundle.buildSummaryCard(summary(hits.slice(0, 18), counts), { timeZone: 'Etc/UTC' }));
+    expect(listedOpenIds(first)).toEqual([]);
+    expect(visibleText(first)).toContain('No opens by a recipient among the newest hits.');
+    expect(findButton(first, 'Older opens').parameters).toEqual({ token: TOKEN, skip: '0' });
+
+    // The handler then reads 500 hits for the first page.
+    const full = cardJson(addon.bundle.buildSummaryCard(summary(hits, counts), { timeZone: 'Etc/UTC' }));
+    expect(listedOpenIds(full)).toEqual(['h18', 'h19', 'h20']);
+    expect(hasButton(full, 'Older opens')).toBe(false);
+    expect(visibleText(full).join('\n')).not.toContain('counted above but not listed');
+  });
+
+  test('opens beyond 500 hits are counted', () => {
+    const addon = load();
+    const hits = Array.from({ length: 500 }, (_, i) =>
+      hit({ id: `h${i}`, at: new Date(Date.parse('2026-12-01T09:30:05Z') - i * 60_000).toISOString(), label: 'scanner' }),
+    );
+    const card = cardJson(addon.bundle.buildSummaryCard(summary(hits, { opens: { ...NO_LABELS, recipient: 2, scanner: 500 }, totalHits: 502 }), { timeZone: 'Etc/UTC' }));
+    expect(visibleText(card)).toContain('2 older opens are counted above but not listed.');
+    expect(hasButton(card, 'Older opens')).toBe(false);
   });
 
   test('says when nothing was opened', () => {

@@ -34,6 +34,7 @@ const AGENTS = {
   appleMailIphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
   applePrivacyProtection: 'Mozilla/5.0',
   gmailProxy: 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)',
+  slackbot: 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
   outlook: 'Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; Win64; x64; Trident/7.0; Microsoft Outlook 16.0.17328; ms-office; MSOffice 16)',
 };
 const SNIPPET_HTML = '<p>See our <a href="https://example.com/prices">price list</a> or <a href="mailto:sales@example.com">write to sales</a>.</p>';
@@ -413,16 +414,75 @@ describe('add-on against a running tracker', () => {
 
       const first = cardJson(sender.call('onGmailMessageOpen', commonEvent(context)));
       expect(visibleText(first)[2]).toBe('Opened 45 times · first 1 minute after sending · last today 09:45');
-      expect(openRows(first)).toHaveLength(20);
+      expect(openRows(first)).toHaveLength(18);
       expect(openRows(first)[0].text).toBe('4 Mar 2026, 09:45:00');
       expect(widgets(first).length).toBeLessThanOrEqual(100);
 
-      const second = redrawn(sender.call('onShowOpensPage', clickEvent(findButton(first, 'Older opens'), context))).card;
-      expect(openRows(second).map((row) => row.text)[0]).toBe('4 Mar 2026, 09:25:00');
-      const third = redrawn(sender.call('onShowOpensPage', clickEvent(findButton(second, 'Older opens'), context))).card;
-      expect(openRows(third).map((row) => row.text)).toEqual(['4 Mar 2026, 09:05:00', '4 Mar 2026, 09:04:00', '4 Mar 2026, 09:03:00', '4 Mar 2026, 09:02:00', '4 Mar 2026, 09:01:00']);
-      expect(hasButton(third, 'Older opens')).toBe(false);
-      expect(findButton(third, 'Newer opens').parameters).toEqual({ token: busy, page: '1' });
+      // Every page after the first reads the 500 newest hits; together the pages list each open once, newest first.
+      const expected = Array.from({ length: 45 }, (_, i) => `4 Mar 2026, 09:${String(45 - i).padStart(2, '0')}:00`);
+      const pages = [first];
+      const skips = [0];
+      while (hasButton(pages[pages.length - 1], 'Older opens')) {
+        if (pages.length > 10) throw new Error('"Older opens" still shown after 10 pages');
+        const button = findButton(pages[pages.length - 1], 'Older opens');
+        skips.push(Number(button.parameters.skip));
+        const start = sender.urlFetch.requests.length;
+        pages.push(redrawn(sender.call('onShowOpensPage', clickEvent(button, context))).card);
+        expect(requestsSince(sender, start).map((request) => `${request.method} ${request.path}`)).toEqual([`GET api/messages/${busy}/summary?hits=500`]);
+      }
+      expect(pages.map((page) => openRows(page).map((row) => row.text))).toEqual([expected.slice(0, 18), expected.slice(18, 38), expected.slice(38)]);
+      expect(skips).toEqual([0, 18, 38]);
+      for (const page of pages) expect(visibleText(page).join('\n')).not.toContain('counted above but not listed');
+
+      const last = pages[pages.length - 1];
+      expect(findButton(last, 'Newer opens').parameters).toEqual({ token: busy, skip: '18' });
+      const back = redrawn(sender.call('onShowOpensPage', clickEvent(findButton(last, 'Newer opens'), context))).card;
+      expect(openRows(back).map((row) => row.text)).toEqual(expected.slice(18, 38));
+      expect(findButton(back, 'Newer opens').parameters).toEqual({ token: busy, skip: '0' });
+      const start = sender.urlFetch.requests.length;
+      const front = redrawn(sender.call('onShowOpensPage', clickEvent(findButton(back, 'Newer opens'), context))).card;
+      expect(requestsSince(sender, start).map((request) => `${request.method} ${request.path}`)).toEqual([`GET api/messages/${busy}/summary`]);
+      expect(openRows(front).map((row) => row.text)).toEqual(expected.slice(0, 18));
+      expect(hasButton(front, 'Newer opens')).toBe(false);
+
+      for (const skip of ['-3', 'abc', '2.5', '', '1e400']) {
+        const card = redrawn(sender.call('onShowOpensPage', commonEvent(context, { token: busy, skip }))).card;
+        expect({ skip, listed: openRows(card).map((row) => row.text) }).toEqual({ skip, listed: expected.slice(0, 18) });
+      }
+    });
+
+    test('opens older than the newest hits page', async () => {
+      // Before the newsletter's last activity, so the homepage tests still find it on the first page.
+      const sentAt = Date.parse('2026-03-03T12:00:00Z');
+      await setNow(sentAt);
+      const scanned = await createMessage(SENDER);
+      for (let i = 1; i <= 3; i++) {
+        await setNow(sentAt + i * MINUTE);
+        await loadPixel(scanned, AGENTS.recipientChrome, `203.0.113.${i}`);
+      }
+      // A chat app's link preview fetches the image 20 times an hour later: 20 newer hits, none a recipient open.
+      for (let i = 1; i <= 20; i++) {
+        await setNow(sentAt + 60 * MINUTE + i * MINUTE);
+        await loadPixel(scanned, AGENTS.slackbot, `198.51.100.${i}`);
+      }
+      await setNow(sentAt + 3 * 60 * MINUTE);
+      const event = sender.gmail.addMessage({ id: 'scanned', subject: 'Shared in chat', from: SENDER, to: RECIPIENT, body: pixelHtml(tracker.base, scanned), date: new Date(sentAt) });
+      const context = { gmail: event, timeZone: TIME_ZONE };
+
+      const first = cardJson(sender.call('onGmailMessageOpen', commonEvent(context)));
+      expect(visibleText(first)[2]).toBe('Opened 3 times · first 1 minute after sending · last today 13:03');
+      expect(openRows(first)).toHaveLength(0);
+      expect(visibleText(first)).toContain('No opens by a recipient among the newest hits.');
+
+      const start = sender.urlFetch.requests.length;
+      const opens = redrawn(sender.call('onShowOpensPage', clickEvent(findButton(first, 'Older opens'), context))).card;
+      expect(requestsSince(sender, start).map((request) => `${request.method} ${request.path}`)).toEqual([
+        `GET api/messages/${scanned}/summary`,
+        `GET api/messages/${scanned}/summary?hits=500`,
+      ]);
+      expect(openRows(opens).map((row) => row.text)).toEqual(['3 Mar 2026, 13:03:00', '3 Mar 2026, 13:02:00', '3 Mar 2026, 13:01:00']);
+      expect(hasButton(opens, 'Older opens')).toBe(false);
+      expect(visibleText(opens).join('\n')).not.toContain('counted above but not listed');
     });
   });
 

@@ -13,6 +13,8 @@ import { button, buttonRow, composeButton, errorParagraph, paragraph } from './w
 
 /** Recipient opens listed per page. */
 export const OPENS_PER_PAGE = 20;
+/** Most hits GET /api/messages/:token/summary lists in one response. */
+export const MAX_SUMMARY_HITS = 500;
 /** Links listed with their clicks; more are counted in a sentence. */
 export const MAX_LISTED_LINKS = 10;
 /** Own views and machine hits listed; more are counted in a sentence. */
@@ -26,8 +28,8 @@ export const MAX_LISTED_HITS = OPENS_PER_PAGE;
 /** Action parameter names of the message card. */
 export const MESSAGE_PARAMS = {
   token: 'token',
-  /** Page of the opens timeline, from 0 for the newest. */
-  page: 'page',
+  /** Recipient opens already listed on newer pages, a whole number from 0 for the newest page. */
+  skip: 'skip',
 } as const;
 
 /** Relation of the open message to the tracked one. */
@@ -43,8 +45,8 @@ export interface SummaryDisplay {
   /** The sender's current time in epoch milliseconds, for relative times. */
   nowMs?: number;
   relation?: MessageRelation;
-  /** Page of the opens timeline, from 0. */
-  page?: number;
+  /** Recipient opens already listed on newer pages; 0 for the first page. */
+  skip?: number;
   /** Whether the card offers "Reply with tracking"; only a card beside an open message can. */
   canReply?: boolean;
 }
@@ -53,7 +55,7 @@ interface ResolvedDisplay {
   timeZone: string;
   nowMs: number;
   relation: MessageRelation;
-  page: number;
+  skip: number;
   canReply: boolean;
 }
 
@@ -84,7 +86,7 @@ export function buildSummaryCard(summary: MessageSummary, display: SummaryDispla
     timeZone: display.timeZone,
     nowMs: display.nowMs ?? Date.now(),
     relation: display.relation ?? 'own',
-    page: Math.max(0, display.page ?? 0),
+    skip: Math.max(0, display.skip ?? 0),
     canReply: display.canReply ?? false,
   };
 
@@ -127,29 +129,36 @@ function overviewSection(summary: MessageSummary, display: ResolvedDisplay): Goo
 function opensSection(summary: MessageSummary, display: ResolvedDisplay): GoogleAppsScript.Card_Service.CardSection {
   const section = CardService.newCardSection().setHeader(`Activity (times in ${escapeHtml(display.timeZone)})`);
   const opens = summary.hits.filter((hit) => hit.kind === 'open' && hit.label === 'recipient');
-  const first = display.page * OPENS_PER_PAGE;
-  const listed = opens.slice(first, first + OPENS_PER_PAGE);
+  const skip = display.skip;
+  const listed = opens.slice(skip, skip + OPENS_PER_PAGE);
+  const listedUpTo = skip + listed.length;
 
-  if (opens.length === 0) section.addWidget(paragraph('No opens by a recipient yet.'));
+  if (summary.opens.recipient === 0 && opens.length === 0) section.addWidget(paragraph('No opens by a recipient yet.'));
+  else if (listed.length === 0 && skip === 0) section.addWidget(paragraph('No opens by a recipient among the newest hits.'));
   else if (listed.length === 0) section.addWidget(paragraph('No older opens.'));
   for (const hit of listed) section.addWidget(hitRow(hit, 'Open', display));
 
-  // The summary lists only the newest hits, so older opens can be counted but not shown.
-  const unlisted = summary.opens.recipient - opens.length;
-  const lastPage = first + OPENS_PER_PAGE >= opens.length;
-  if (lastPage && unlisted > 0) {
-    section.addWidget(paragraph(`${countOf(unlisted, 'older open')} ${unlisted === 1 ? 'is' : 'are'} counted above but not listed.`));
+  // The summary lists only the newest hits. The first page reads the default
+  // number of them, so a fetch of MAX_SUMMARY_HITS can reach older opens,
+  // unless this summary already contains every hit or that many of them.
+  const olderOpens = summary.opens.recipient - listedUpTo;
+  const fetchedMoreOpens = opens.length > listedUpTo;
+  const biggerFetchReachesMore = skip === 0 && summary.hits.length < summary.totalHits && summary.hits.length < MAX_SUMMARY_HITS;
+  const canListOlder = olderOpens > 0 && (fetchedMoreOpens || biggerFetchReachesMore);
+  if (olderOpens > 0 && !canListOlder) {
+    section.addWidget(paragraph(`${countOf(olderOpens, 'older open')} ${olderOpens === 1 ? 'is' : 'are'} counted above but not listed.`));
   }
 
   const paging: GoogleAppsScript.Card_Service.TextButton[] = [];
-  if (display.page > 0) paging.push(pageButton('Newer opens', summary.token, display.page - 1));
-  if (!lastPage) paging.push(pageButton('Older opens', summary.token, display.page + 1));
+  if (skip > 0) paging.push(pageButton('Newer opens', summary.token, Math.max(0, skip - OPENS_PER_PAGE)));
+  if (canListOlder) paging.push(pageButton('Older opens', summary.token, listedUpTo));
   if (paging.length > 0) section.addWidget(buttonRow(...paging));
   return section;
 }
 
-function pageButton(text: string, token: string, page: number): GoogleAppsScript.Card_Service.TextButton {
-  return button(text, HANDLER_NAMES.showOpensPage, { [MESSAGE_PARAMS.token]: token, [MESSAGE_PARAMS.page]: String(page) });
+/** Builds a button that shows the page of opens after the newest `skip` recipient opens. */
+function pageButton(text: string, token: string, skip: number): GoogleAppsScript.Card_Service.TextButton {
+  return button(text, HANDLER_NAMES.showOpensPage, { [MESSAGE_PARAMS.token]: token, [MESSAGE_PARAMS.skip]: String(skip) });
 }
 
 interface LinkClicks {

@@ -10,7 +10,7 @@ import type { AppContext } from '../app';
 import type { Relabeller } from '../classify/relabel';
 import * as schemas from '../schemas';
 import type { MessageRecord } from '../store/types';
-import { authenticate, messageNotFound, ownedMessage, sendError, toSummary } from './api';
+import { authenticate, DEFAULT_SUMMARY_HITS, messageNotFound, ownedMessage, sendError, toSummary } from './api';
 
 /**
  * How far ahead of the tracker's clock a reported time may be. Gmail's and the
@@ -18,9 +18,6 @@ import { authenticate, messageNotFound, ownedMessage, sendError, toSummary } fro
  * every later hit as "before send".
  */
 export const MAX_CLOCK_AHEAD_MS = 10 * 60_000;
-
-/** Hits listed in the summary returned by a report, as in the summary route's default. */
-const SUMMARY_HITS = 50;
 
 const MAX_SUBJECT_LENGTH = 998;
 
@@ -64,7 +61,7 @@ function parseReportedTime(field: string, value: string, now: number): number | 
 
 async function summaryAfterRelabel(context: AppContext, relabeller: Relabeller, message: MessageRecord): Promise<MessageSummary | null> {
   await relabeller.relabel(message.token);
-  const data = await context.store.summary(message.token, SUMMARY_HITS);
+  const data = await context.store.summary(message.token, DEFAULT_SUMMARY_HITS);
   return data ? toSummary(data) : null;
 }
 
