@@ -69,3 +69,20 @@ describe('pixel', () => {
     expect(await tracker.store.listHits(token)).toEqual([]);
   });
 });
+
+describe('hit writer', () => {
+  test('logs hits for replay once the queue is full', async () => {
+    const { HitWriter } = await import('../tracker/hitWriter');
+    const warnings: Array<{ event?: string }> = [];
+    const log = { warn: (details: { event?: string }) => warnings.push(details), info: () => undefined } as unknown as import('fastify').FastifyBaseLogger;
+    const hanging = { recordHits: () => new Promise(() => undefined) } as unknown as import('../tracker/store/types').Store;
+    const writer = new HitWriter(hanging, { maxWaitMs: 1, maxHits: 2, deadlineMs: 60_000, maxInFlight: 1, maxPending: 3 }, log);
+    const hit = (id: string) => ({ id, token: 't', kind: 'open', at: 0, method: 'GET', url: null, ip: null, userAgent: null, location: null, proxy: null, client: null, os: null, device: null, label: 'recipient' }) as const;
+
+    // Two hits fill the one batch in flight, three more wait, the sixth is logged.
+    for (const id of ['a', 'b', 'c', 'd', 'e']) void writer.record(hit(id));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await writer.record(hit('f'))).toBe('logged');
+    expect(warnings.map((entry) => entry.event)).toEqual(['hit.unsaved']);
+  });
+});

@@ -29,7 +29,7 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
 }
 
-/** What route modules get from the app: configuration and shared services. */
+/** Configuration and shared services that route modules receive from the app. */
 export interface AppContext {
   config: Config;
   store: Store;

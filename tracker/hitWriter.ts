@@ -2,8 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { HitRecord, Store } from './store/types';
 
 /*
- * Group commit: hits arriving together are written in one store batch (one
- * SQLite transaction, one Firestore batch). A batch is committed when it has
+ * Group commit: hits arriving together are written in one call to
+ * `Store.recordHits` (one SQLite transaction; Firestore transactions of up to
+ * 240 hits each). A batch is committed when it has
  * `maxHits` hits or `maxWaitMs` after its first hit, whichever comes first.
  *
  * A pixel or redirect response waits for its hit's commit up to `deadlineMs`,
@@ -22,6 +23,8 @@ export interface HitWriterOptions {
   deadlineMs: number;
   /** Batches committing at the same time; later hits wait and join bigger batches. */
   maxInFlight?: number;
+  /** Hits waiting for a commit; past this, new hits are logged for replay at once. */
+  maxPending?: number;
 }
 
 export const UNSAVED_HIT_EVENT = 'hit.unsaved';
@@ -55,6 +58,12 @@ export class HitWriter {
 
   /** Queues a hit; resolves when it is committed, dropped as orphaned, or logged for replay. */
   record(hit: HitRecord): Promise<HitOutcome> {
+    // A store that hangs must not let the queue, and the process's memory, grow
+    // without bound; the log keeps the hit for replay.
+    if (this.pending.length >= (this.options.maxPending ?? 10_000)) {
+      this.logUnsaved(hit, `${this.pending.length} hits already wait for the store`);
+      return Promise.resolve('logged');
+    }
     return new Promise<HitOutcome>((resolve) => {
       const entry: Pending = { hit, settled: false, settle: () => {} };
       entry.settle = (outcome) => {

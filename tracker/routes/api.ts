@@ -103,7 +103,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** The add-on's API: tracked messages and links, summaries, the activity feed, deleting a sender's data. */
+/** Registers the add-on's API: tracked messages and links, summaries, the activity feed, deleting a sender's data. */
 export function apiRoutes(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('sender', null);
 
