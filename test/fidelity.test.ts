@@ -17,7 +17,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
  * and the browser aborts every request to any other host.
  */
 
-const EMAILS_DIR = join(__dirname, '..', '..', 'shared', 'cases', 'emails');
+const EMAILS_DIR = join(__dirname, 'fixtures', 'emails');
 const FIXTURE_EMAILS_DIR = join(__dirname, 'fixtures', 'rewrite', 'emails');
 const ARTIFACTS_DIR = join(__dirname, '..', 'test-artifacts', 'fidelity');
 const secret = 'fidelity-test-secret';
@@ -25,7 +25,7 @@ const token = issueToken(secret);
 // Transparent 1x1 GIF89a, the same image the pixel route serves.
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-// The project's sample emails (in the shared folder beside the repository) and this test's harder ones.
+// The project's sample emails and this test's harder ones.
 const emails = [EMAILS_DIR, FIXTURE_EMAILS_DIR].flatMap((dir) =>
   readdirSync(dir)
     .filter((name) => name.endsWith('.html'))
