@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { NO_CACHE, TRANSPARENT_GIF } from '../tracker/gif';
+import { sendPixel } from '../tracker/gif';
 
 /*
  * The framework's ceiling: a Fastify server with one route that returns the
@@ -10,15 +10,7 @@ import { NO_CACHE, TRANSPARENT_GIF } from '../tracker/gif';
 async function main(): Promise<void> {
   const port = Number(process.argv[2]);
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 8192 } });
-  app.get<{ Params: { file: string } }>('/o/:file', async (_request, reply) => {
-    return reply
-      .code(200)
-      .header('content-type', 'image/gif')
-      .header('cache-control', NO_CACHE)
-      .header('pragma', 'no-cache')
-      .header('expires', '0')
-      .send(TRANSPARENT_GIF);
-  });
+  app.get<{ Params: { file: string } }>('/o/:file', async (_request, reply) => sendPixel(reply));
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.listen({ host: '127.0.0.1', port });
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

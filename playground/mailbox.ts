@@ -68,7 +68,7 @@ export class Mailbox {
   ) {}
 
   createDraft(fields: DraftFields): Draft {
-    if (this.drafts.size >= MAX_DRAFTS) throw new MailboxError(`the playground holds at most ${MAX_DRAFTS} drafts; send or restart to clear them`, 409);
+    if (this.drafts.size >= MAX_DRAFTS) throw new MailboxError(`the playground reached its limit of ${MAX_DRAFTS} drafts; send one or restart the playground`, 409);
     const draft = { id: newId(), ...checkFields(fields) };
     this.drafts.set(draft.id, draft);
     return { ...draft };
@@ -93,7 +93,7 @@ export class Mailbox {
     if (recipients.length === 0) throw new MailboxError('the email has no recipient; enter an address in To, such as dana@example.org');
     const invalid = recipients.filter((address) => !ADDRESS_RE.test(address));
     if (invalid.length > 0) throw new MailboxError(`To contains the invalid address "${invalid[0]}"; enter addresses such as dana@example.org, separated by commas`);
-    if (this.sent.length >= MAX_SENT) throw new MailboxError(`the playground holds at most ${MAX_SENT} sent emails; restart it to clear them`, 409);
+    if (this.sent.length >= MAX_SENT) throw new MailboxError(`the playground reached its limit of ${MAX_SENT} sent emails; restart the playground to clear them`, 409);
 
     // A Date header has whole seconds, and GmailMessage.getDate() returns that.
     const date = new Date(Math.floor(this.now() / 1000) * 1000);

@@ -102,7 +102,7 @@ export interface DeleteMyDataResponse {
   deletedMessages: number;
 }
 
-/** Why the link rewriter left a link as written. */
+/** Reason the link rewriter left a link as written. */
 export type LinkSkipReason =
   | 'empty' // no URL in the href
   | 'anchor' // "#name": a place inside the message

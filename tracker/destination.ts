@@ -10,8 +10,8 @@ export type DestinationCheck = { ok: true; url: string } | { ok: false; reason: 
 /**
  * Checks a destination as the author wrote it (already entity-decoded once).
  * Leading and trailing ASCII whitespace is dropped, as browsers do for href
- * values; anything else is kept byte for byte, so the redirect reaches exactly
- * the URL the author wrote.
+ * values. Everything else is kept byte for byte, so the redirect reaches
+ * exactly the URL the author wrote.
  */
 export function checkDestination(raw: string): DestinationCheck {
   const url = raw.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '');

@@ -3,16 +3,16 @@ import type { HitRecord, Store } from './store/types';
 
 /*
  * Group commit: hits arriving together are written in one call to
- * `Store.recordHits` (one SQLite transaction; Firestore transactions of up to
- * 240 hits each). A batch is committed when it has
- * `maxHits` hits or `maxWaitMs` after its first hit, whichever comes first.
+ * `Store.recordHits`: one SQLite transaction, or Firestore transactions of up
+ * to 240 hits each. A batch is committed when it has `maxHits` hits or
+ * `maxWaitMs` after its first hit, whichever comes first.
  *
  * A pixel or redirect response waits for its hit's commit up to `deadlineMs`,
  * because Cloud Run may throttle the CPU once the response is sent. If the
  * commit fails or the deadline passes, the hit is logged as one JSON line with
- * event "hit.unsaved" and the full hit under `hit`; `npm run replay` imports
- * such lines, and since stores are idempotent by hit id, a hit that was logged
- * and later committed anyway is stored once.
+ * event "hit.unsaved" and the full hit under `hit`. `npm run replay` imports
+ * such lines. Stores are idempotent by hit id, so a hit that was logged and
+ * later committed anyway is stored once.
  */
 
 export type HitOutcome = 'stored' | 'orphaned' | 'logged';

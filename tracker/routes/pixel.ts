@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { NO_CACHE, TRANSPARENT_GIF } from '../gif';
+import type { FastifyInstance } from 'fastify';
+import { sendPixel } from '../gif';
 import { recordHit } from '../hits';
 import { verifyToken } from '../tokens';
 import type { AppContext } from '../app';
@@ -25,15 +25,4 @@ export function pixelRoutes(app: FastifyInstance, context: AppContext): void {
 
     return sendPixel(reply);
   });
-}
-
-/** Sends the transparent GIF with status 200 and headers that keep image proxies from caching it. */
-export function sendPixel(reply: FastifyReply): FastifyReply {
-  return reply
-    .code(200)
-    .header('content-type', 'image/gif')
-    .header('cache-control', NO_CACHE)
-    .header('pragma', 'no-cache')
-    .header('expires', '0')
-    .send(TRANSPARENT_GIF);
 }
